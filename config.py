@@ -1,0 +1,165 @@
+"""Configuration classes. The only module that reads ``os.environ``.
+
+Each class reads the environment when it is instantiated, so tests can build a config from a
+patched environment. Every variable is listed, with its default, in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a usable configuration."""
+
+
+def env_str(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name, "").strip()
+    return value or default
+
+
+def env_int(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` and ``postgresql://`` spellings; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.SECRET_KEY = env.get("SECRET_KEY", "").strip() or None
+        default_db = f"sqlite:///{INSTANCE_DIR / 'outcome_monitor.db'}"
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env_str(env, "DATABASE_URL", default_db)
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SESSION_IDLE_MINUTES = env_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool(env, "SESSION_COOKIE_SECURE", False)
+        self.LOGIN_RATE_LIMIT = env_str(env, "LOGIN_RATE_LIMIT", "5 per minute")
+        self.RATELIMIT_STORAGE_URI = env_str(env, "RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.ARGON2_TIME_COST = env_int(env, "ARGON2_TIME_COST", 3, minimum=1)
+        self.ARGON2_MEMORY_COST = env_int(env, "ARGON2_MEMORY_COST", 65536, minimum=8)
+        self.TEXT_PACK_DIR = env_str(env, "TEXT_PACK_DIR", str(INSTANCE_DIR / "text-packs"))
+        self.SERVICE_TIMEZONE = env_str(env, "SERVICE_TIMEZONE", "Europe/London")
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.WTF_CSRF_TIME_LIMIT = None
+
+    def validate(self) -> None:
+        """Refuse to run with a configuration that is unsafe for this environment."""
+
+
+class DevelopmentConfig(Config):
+    """The default: a SQLite file under ``instance/``; a throwaway secret if none is set."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(environ)
+        self.DEBUG = False
+        # A development secret only; production refuses to start without its own.
+        self.SECRET_KEY = self.SECRET_KEY or _development_secret()
+
+
+class TestingConfig(Config):
+    """Fast password hashing, no CSRF by default, a database chosen by the test fixture."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        super().__init__(environ)
+        self.TESTING = True
+        self.SECRET_KEY = "testing-only-secret"
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env_str(env, "TEST_DATABASE_URL", "sqlite://")
+        )
+        self.WTF_CSRF_ENABLED = False
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 8
+        self.LOGIN_RATE_LIMIT = "5 per minute"
+        self.RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    """Refuses to start without a real ``SECRET_KEY`` and ``DATABASE_URL``."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        super().__init__(environ)
+        self._has_database_url = bool(env.get("DATABASE_URL", "").strip())
+        self.SESSION_COOKIE_SECURE = env_bool(env, "SESSION_COOKIE_SECURE", True)
+
+    def validate(self) -> None:
+        missing = [
+            name
+            for name, present in (
+                ("SECRET_KEY", bool(self.SECRET_KEY)),
+                ("DATABASE_URL", self._has_database_url),
+            )
+            if not present
+        ]
+        if missing:
+            names = " and ".join(missing)
+            raise ConfigError(f"production needs {names} set in the environment; refusing to start")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment(environ: Mapping[str, str] | None = None) -> type[Config]:
+    env = os.environ if environ is None else environ
+    name = env_str(env, "OUTCOME_MONITOR_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"OUTCOME_MONITOR_ENV must be one of {', '.join(CONFIGS)}, not {name!r}"
+        ) from None
+
+
+def _development_secret() -> str:
+    """A per-install secret kept in instance/, so development logins survive restarts."""
+    path = INSTANCE_DIR / "dev-secret-key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,49 @@
+"""One completed (or partly completed) questionnaire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models.account import User
+from outcome_monitor.models.care import Episode, TherapySession
+from outcome_monitor.models.types import UTCDateTime, utcnow
+
+
+class EntryMode(StrEnum):
+    THERAPIST = "therapist"
+    CLIENT_TABLET = "client_tablet"
+    REMOTE_LINK = "remote_link"
+    PAPER = "paper"
+    IMPORT = "import"
+
+
+class Administration(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    episode_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("episode.id"), index=True)
+    session_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("therapy_session.id"), index=True
+    )
+    instrument_code: so.Mapped[str] = so.mapped_column(sa.String(40), index=True)
+    instrument_version: so.Mapped[str] = so.mapped_column(sa.String(20))
+    answers: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+    total: so.Mapped[float | None]
+    subscales: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    severity: so.Mapped[str | None] = so.mapped_column(sa.String(60))
+    n_missing: so.Mapped[int] = so.mapped_column(default=0)
+    prorated: so.Mapped[bool] = so.mapped_column(default=False)
+    risk_items: so.Mapped[list[Any]] = so.mapped_column(sa.JSON, default=list)
+    entry_mode: so.Mapped[str] = so.mapped_column(sa.String(20))
+    entered_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+    # A client-side token per form; a second submit of the same form finds the first row.
+    submission_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    episode: so.Mapped[Episode] = so.relationship()
+    session: so.Mapped[TherapySession | None] = so.relationship()
+    entered_by: so.Mapped[User | None] = so.relationship()

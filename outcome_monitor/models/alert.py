@@ -1,0 +1,58 @@
+"""Alerts: recorded state transitions (open -> acknowledged -> resolved)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models.account import User
+from outcome_monitor.models.care import Episode
+from outcome_monitor.models.types import UTCDateTime, utcnow
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Alert(db.Model):
+    __table_args__ = (
+        # At most one unresolved alert of a type per episode: re-evaluation updates it.
+        sa.Index(
+            "uq_alert_episode_type_unresolved",
+            "episode_id",
+            "type",
+            unique=True,
+            sqlite_where=sa.text("status != 'resolved'"),
+            postgresql_where=sa.text("status != 'resolved'"),
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    episode_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("episode.id"), index=True)
+    type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    severity: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=AlertStatus.OPEN)
+    reason_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    reason: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    administration_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("administration.id"))
+    opened_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    acknowledged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    acknowledged_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+    actions: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    action_note: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    resolved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+    resolved_automatically: so.Mapped[bool] = so.mapped_column(default=False)
+    escalated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    episode: so.Mapped[Episode] = so.relationship()
+    acknowledged_by: so.Mapped[User | None] = so.relationship(foreign_keys=[acknowledged_by_id])
+    resolved_by: so.Mapped[User | None] = so.relationship(foreign_keys=[resolved_by_id])

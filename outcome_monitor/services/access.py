@@ -1,0 +1,49 @@
+"""Who may see which clients. Read-only; every clinical view loads through here."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models import Client, Episode, Role, User, team_supervisor
+from outcome_monitor.services import NotFound
+
+
+def visible_therapist_ids(user: User) -> sa.Select[tuple[int]]:
+    """The therapists whose clients ``user`` may see (admins: none, by design)."""
+    if user.role == Role.THERAPIST:
+        return sa.select(User.id).where(User.id == user.id)
+    if user.role == Role.SUPERVISOR:
+        teams = sa.select(team_supervisor.c.team_id).where(team_supervisor.c.user_id == user.id)
+        return sa.select(User.id).where(sa.or_(User.team_id.in_(teams), User.id == user.id))
+    return sa.select(User.id).where(sa.false())
+
+
+def visible_clients(user: User) -> sa.Select[tuple[Client]]:
+    return sa.select(Client).where(Client.therapist_id.in_(visible_therapist_ids(user)))
+
+
+def get_client(user: User, client_id: int) -> Client:
+    """The client, or NotFound when it does not exist or ``user`` may not see it."""
+    client = db.session.scalar(visible_clients(user).where(Client.id == client_id))
+    if client is None:
+        raise NotFound("No such client.")
+    return client
+
+
+def get_episode(user: User, episode_id: int) -> Episode:
+    episode = db.session.get(Episode, episode_id)
+    if episode is None:
+        raise NotFound("No such episode.")
+    get_client(user, episode.client_id)
+    return episode
+
+
+def assignable_therapists(user: User) -> list[User]:
+    """Therapists a new client may be assigned to by ``user``."""
+    query = sa.select(User).where(
+        User.id.in_(visible_therapist_ids(user)),
+        User.role == Role.THERAPIST,
+        User.active.is_(True),
+    )
+    return list(db.session.scalars(query.order_by(User.display_name)))

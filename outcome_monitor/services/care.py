@@ -1,0 +1,142 @@
+"""Clients, episodes of care and sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models import Client, Episode, EpisodeStatus, Role, TherapySession, User
+from outcome_monitor.services import ServiceError
+from outcome_monitor.services.access import visible_clients
+from outcome_monitor.services.audit import record
+
+CLOSING_STATUSES = (EpisodeStatus.CLOSED, EpisodeStatus.DROPPED_OUT)
+
+
+def create_client(
+    *,
+    code: str,
+    therapist: User,
+    by: User,
+    birth_year: int | None = None,
+    gender: str | None = None,
+    preferred_language: str | None = None,
+    preferences: str | None = None,
+) -> Client:
+    code = code.strip().upper()
+    if not code:
+        raise ServiceError("A client needs a code.")
+    if therapist.role != Role.THERAPIST:
+        raise ServiceError("Clients are assigned to therapists.")
+    if db.session.scalar(sa.select(Client.id).where(Client.code == code)):
+        raise ServiceError(f"The client code {code} is already in use.")
+    client = Client(
+        code=code,
+        therapist=therapist,
+        birth_year=birth_year,
+        gender=gender or None,
+        preferred_language=preferred_language or None,
+        preferences=preferences or None,
+    )
+    db.session.add(client)
+    record(by=by, action="client.create", obj=client, details={"code": code})
+    db.session.commit()
+    return client
+
+
+def open_episode(*, client: Client, opened_on: date, by: User) -> Episode:
+    if client.current_episode is not None:
+        raise ServiceError("This client already has an active episode; close it first.")
+    episode = Episode(client=client, therapist_id=client.therapist_id, opened_on=opened_on)
+    db.session.add(episode)
+    record(by=by, action="episode.open", obj=episode, details={"opened_on": str(opened_on)})
+    db.session.commit()
+    return episode
+
+
+def close_episode(
+    *, episode: Episode, closed_on: date, status: EpisodeStatus, reason: str, by: User
+) -> None:
+    if not episode.is_active:
+        raise ServiceError("This episode is already closed.")
+    if EpisodeStatus(status) not in CLOSING_STATUSES:
+        raise ServiceError("An episode closes as 'closed' or 'dropped_out'.")
+    if closed_on < episode.opened_on:
+        raise ServiceError("An episode cannot close before it opened.")
+    episode.status = EpisodeStatus(status).value
+    episode.closed_on = closed_on
+    episode.closing_reason = reason.strip() or None
+    record(
+        by=by,
+        action="episode.close",
+        obj=episode,
+        details={"status": episode.status, "closed_on": str(closed_on), "reason": reason},
+    )
+    db.session.commit()
+
+
+def record_session(
+    *, episode: Episode, session_date: date, attended: bool, by: User
+) -> TherapySession:
+    if not episode.is_active:
+        raise ServiceError("Sessions can only be added to an active episode.")
+    if session_date < episode.opened_on:
+        raise ServiceError("A session cannot be before the episode opened.")
+    number = 1 + (
+        db.session.scalar(
+            sa.select(sa.func.max(TherapySession.number)).where(
+                TherapySession.episode_id == episode.id
+            )
+        )
+        or 0
+    )
+    session = TherapySession(episode=episode, number=number, date=session_date, attended=attended)
+    db.session.add(session)
+    record(
+        by=by,
+        action="session.record",
+        obj=session,
+        details={"episode": episode.id, "number": number, "attended": attended},
+    )
+    db.session.commit()
+    return session
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client: Client
+    episode: Episode | None
+    last_session: date | None
+    sessions: int
+
+
+def caseload(user: User, *, include_inactive: bool = False) -> list[CaseloadRow]:
+    """The clients ``user`` may see, with their active episode and session counts."""
+    stats = (
+        sa.select(
+            TherapySession.episode_id,
+            sa.func.max(TherapySession.date).label("last"),
+            sa.func.count(TherapySession.id).label("n"),
+        )
+        .group_by(TherapySession.episode_id)
+        .subquery()
+    )
+    query = (
+        visible_clients(user)
+        .add_columns(Episode, stats.c.last, stats.c.n)
+        .outerjoin(
+            Episode,
+            sa.and_(Episode.client_id == Client.id, Episode.status == EpisodeStatus.ACTIVE),
+        )
+        .outerjoin(stats, stats.c.episode_id == Episode.id)
+        .order_by(Client.code)
+    )
+    if not include_inactive:
+        query = query.where(Episode.id.is_not(None))
+    return [
+        CaseloadRow(client=c, episode=e, last_session=last, sessions=n or 0)
+        for c, e, last, n in db.session.execute(query)
+    ]

@@ -1,0 +1,15 @@
+"""Web layer: one blueprint package per area, registered here."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from outcome_monitor.web import admin, auth, clients, health, session_guard
+
+    session_guard.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(clients.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(health.bp)

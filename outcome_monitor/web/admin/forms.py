@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length
+
+from outcome_monitor.models import Role
+
+ROLE_CHOICES = [
+    SelectChoice(Role.THERAPIST.value, _l("Therapist")),
+    SelectChoice(Role.SUPERVISOR.value, _l("Supervisor")),
+    SelectChoice(Role.ADMIN.value, _l("Administrator")),
+]
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    team_id = SelectField(_l("Team"), coerce=int)
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10)])
+    submit = SubmitField(_l("Create user"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10)])
+    submit = SubmitField(_l("Reset password"))
+
+
+class TeamsForm(FlaskForm):
+    team_id = SelectField(_l("Team"), coerce=int)
+    supervised = SelectMultipleField(_l("Supervises teams"), coerce=int)
+    submit = SubmitField(_l("Save teams"))
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField(_l("Create team"))
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField()

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from outcome_monitor.services import ServiceError, access, care
+from outcome_monitor.web.clients import bp
+from outcome_monitor.web.clients.forms import (
+    ClientForm,
+    CloseEpisodeForm,
+    OpenEpisodeForm,
+    SessionForm,
+)
+from outcome_monitor.web.helpers import client_or_404, clinical_required, episode_or_404
+
+
+@bp.route("/")
+@clinical_required
+def caseload():  # type: ignore[no-untyped-def]
+    rows = care.caseload(current_user)
+    return render_template("clients/caseload.html", rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@clinical_required
+def new_client():  # type: ignore[no-untyped-def]
+    form = ClientForm()
+    therapists = access.assignable_therapists(current_user)
+    form.therapist_id.choices = [SelectChoice(t.id, t.display_name) for t in therapists]
+    if current_user in therapists and form.therapist_id.data is None:
+        form.therapist_id.data = current_user.id
+    if form.validate_on_submit():
+        therapist = next(t for t in therapists if t.id == form.therapist_id.data)
+        try:
+            client = care.create_client(
+                code=form.code.data or "",
+                therapist=therapist,
+                by=current_user,
+                birth_year=form.birth_year.data,
+                gender=form.gender.data,
+                preferred_language=form.preferred_language.data,
+                preferences=form.preferences.data,
+            )
+        except ServiceError as error:
+            form.code.errors.append(str(error))
+        else:
+            flash(_("Client %(code)s created.", code=client.code), "success")
+            return redirect(url_for("clients.detail", client_id=client.id))
+    return render_template("clients/new.html", form=form)
+
+
+@bp.route("/<int:client_id>")
+@clinical_required
+def detail(client_id: int):  # type: ignore[no-untyped-def]
+    client = client_or_404(client_id)
+    return render_template(
+        "clients/detail.html",
+        client=client,
+        episode=client.current_episode,
+        open_form=OpenEpisodeForm(),
+        close_form=CloseEpisodeForm(),
+        session_form=SessionForm(),
+    )
+
+
+@bp.route("/<int:client_id>/episodes", methods=["POST"])
+@clinical_required
+def open_episode(client_id: int):  # type: ignore[no-untyped-def]
+    client = client_or_404(client_id)
+    form = OpenEpisodeForm()
+    if form.validate_on_submit():
+        try:
+            care.open_episode(client=client, opened_on=form.opened_on.data, by=current_user)
+            flash(_("Episode opened."), "success")
+        except ServiceError as error:
+            flash(str(error), "error")
+    else:
+        flash(_("Enter the date the episode opened."), "error")
+    return redirect(url_for("clients.detail", client_id=client.id))
+
+
+@bp.route("/episodes/<int:episode_id>/close", methods=["POST"])
+@clinical_required
+def close_episode(episode_id: int):  # type: ignore[no-untyped-def]
+    episode = episode_or_404(episode_id)
+    form = CloseEpisodeForm()
+    if form.validate_on_submit():
+        try:
+            care.close_episode(
+                episode=episode,
+                closed_on=form.closed_on.data,
+                status=form.status.data,
+                reason=form.reason.data or "",
+                by=current_user,
+            )
+            flash(_("Episode closed."), "success")
+        except ServiceError as error:
+            flash(str(error), "error")
+    else:
+        flash(_("Enter a valid closing date and outcome."), "error")
+    return redirect(url_for("clients.detail", client_id=episode.client_id))
+
+
+@bp.route("/episodes/<int:episode_id>/sessions", methods=["POST"])
+@clinical_required
+def record_session(episode_id: int):  # type: ignore[no-untyped-def]
+    episode = episode_or_404(episode_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            session = care.record_session(
+                episode=episode,
+                session_date=form.session_date.data,
+                attended=form.attended.data,
+                by=current_user,
+            )
+            flash(_("Session %(number)s recorded.", number=session.number), "success")
+        except ServiceError as error:
+            flash(str(error), "error")
+    else:
+        flash(_("Enter a valid session date."), "error")
+    return redirect(url_for("clients.detail", client_id=episode.client_id))

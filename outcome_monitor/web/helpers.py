@@ -1,0 +1,48 @@
+"""Shared view helpers: load-and-authorise, role checks, choices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from outcome_monitor.models import Client, Episode, Role
+from outcome_monitor.services import NotFound, access
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Login required, and one of ``roles``; others get 404 so pages do not leak."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+clinical_required = roles_required(Role.THERAPIST, Role.SUPERVISOR)
+
+
+def client_or_404(client_id: int) -> Client:
+    try:
+        return access.get_client(current_user, client_id)
+    except NotFound:
+        abort(404)
+
+
+def episode_or_404(episode_id: int) -> Episode:
+    try:
+        return access.get_episode(current_user, episode_id)
+    except NotFound:
+        abort(404)

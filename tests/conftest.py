@@ -1,0 +1,131 @@
+"""Shared fixtures: an app on a fresh database per test, and the named world of CONVENTIONS §7.
+
+The database is SQLite (in memory) unless TEST_DATABASE_URL points elsewhere (PostgreSQL in CI):
+the schema is created once per run and every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from config import TestingConfig
+from outcome_monitor import create_app
+from outcome_monitor.extensions import db, limiter
+from outcome_monitor.models import Client, Role, Team, User
+from outcome_monitor.services import accounts, care
+
+PASSWORD = "correct horse battery"
+USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
+
+
+@pytest.fixture(scope="session")
+def _schema() -> Any:
+    app = create_app(TestingConfig)
+    with app.app_context():
+        if USING_POSTGRES:
+            db.drop_all()
+        db.create_all()
+        engine = db.engine
+    yield app
+    with app.app_context():
+        if USING_POSTGRES:
+            db.drop_all()
+        engine.dispose()
+
+
+@pytest.fixture
+def app(_schema: Flask) -> Any:
+    """The app on an empty database (the schema survives between tests)."""
+    app = _schema
+    limiter.reset()
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@dataclass
+class World:
+    """Alice and Bob (team North), Carol (team South), supervisor Sam (North), admin Ada."""
+
+    north: Team
+    south: Team
+    alice: User
+    bob: User
+    carol: User
+    sam: User
+    ada: User
+    alices_client: Client
+    carols_client: Client
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    north = accounts.create_team(name="North", by=None)
+    south = accounts.create_team(name="South", by=None)
+
+    def user(name: str, role: Role, team: Team | None) -> User:
+        return accounts.create_user(
+            email=f"{name}@example.test",
+            display_name=name.title(),
+            role=role,
+            password=PASSWORD,
+            team=team,
+            by=None,
+        )
+
+    alice = user("alice", Role.THERAPIST, north)
+    bob = user("bob", Role.THERAPIST, north)
+    carol = user("carol", Role.THERAPIST, south)
+    sam = user("sam", Role.SUPERVISOR, None)
+    ada = user("ada", Role.ADMIN, None)
+    accounts.assign_teams(user=sam, team=None, supervised=[north], by=ada)
+    alices_client = care.create_client(code="A-001", therapist=alice, by=alice)
+    care.open_episode(client=alices_client, opened_on=date(2026, 9, 1), by=alice)
+    carols_client = care.create_client(code="C-001", therapist=carol, by=carol)
+    care.open_episode(client=carols_client, opened_on=date(2026, 9, 1), by=carol)
+    return World(north, south, alice, bob, carol, sam, ada, alices_client, carols_client)
+
+
+def login(client: FlaskClient, user: User | str, password: str = PASSWORD) -> Any:
+    email = user if isinstance(user, str) else user.email
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Any:
+    def _login(user: User) -> FlaskClient:
+        response = login(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+def count(model: Any, *where: Any) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models import (
+    AuditEvent,
+    Client,
+    Episode,
+    EpisodeStatus,
+    Role,
+    TherapySession,
+    User,
+)
+from tests.conftest import count, login
+
+
+def _snapshot() -> tuple:
+    clients = db.session.execute(
+        sa.select(Client.code, Client.therapist_id, Client.birth_year).order_by(Client.code)
+    ).all()
+    episodes = db.session.execute(
+        sa.select(Episode.client_id, Episode.opened_on, Episode.closed_on, Episode.status).order_by(
+            Episode.id
+        )
+    ).all()
+    sessions = db.session.execute(
+        sa.select(TherapySession.episode_id, TherapySession.number, TherapySession.date).order_by(
+            TherapySession.id
+        )
+    ).all()
+    return clients, episodes, sessions
+
+
+def test_seed_demo_builds_a_believable_service(runner, client) -> None:
+    result = runner.invoke(args=["seed-demo", "--password", "demo password 1"])
+    assert result.exit_code == 0, result.output
+    assert "therapist1@demo.local" in result.output and "demo password 1" in result.output
+    assert count(User, User.role == Role.THERAPIST) == 4
+    supervisor = db.session.scalar(sa.select(User).where(User.email == "supervisor@demo.local"))
+    assert len(supervisor.supervised_teams) == 2
+    assert 55 <= count(Client) <= 65
+    statuses = set(db.session.scalars(sa.select(Episode.status)))
+    assert statuses == {EpisodeStatus.ACTIVE, EpisodeStatus.CLOSED, EpisodeStatus.DROPPED_OUT}
+    assert login(client, "therapist1@demo.local", "demo password 1").status_code == 302
+
+
+def test_seed_demo_twice_gives_the_same_data(runner) -> None:
+    runner.invoke(args=["seed-demo", "--password", "demo password 1"])
+    first = _snapshot()
+    audit_rows = count(AuditEvent)
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert "already present" in result.output
+    assert _snapshot() == first
+    assert count(AuditEvent) == audit_rows
+
+
+def test_seed_demo_again_with_password_sets_it(runner, client) -> None:
+    runner.invoke(args=["seed-demo", "--password", "demo password 1"])
+    runner.invoke(args=["seed-demo", "--password", "demo password 2"])
+    assert login(client, "therapist3@demo.local", "demo password 2").status_code == 302
+
+
+def test_seed_demo_without_password_generates_and_prints_one(runner, client) -> None:
+    result = runner.invoke(args=["seed-demo"])
+    password = result.output.split("Password for all demo accounts: ")[1].strip()
+    assert len(password) >= 10
+    assert login(client, "admin@demo.local", password).status_code == 302
+
+
+def test_create_user_with_team(runner) -> None:
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Eve@Example.test",
+            "--role",
+            "therapist",
+            "--team",
+            "West",
+            "--password",
+            "long password here",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    eve = db.session.scalar(sa.select(User).where(User.email == "eve@example.test"))
+    assert eve.role == "therapist" and eve.team.name == "West"
+
+
+def test_create_user_prompts_for_password(runner) -> None:
+    result = runner.invoke(
+        args=["create-user", "--email", "f@example.test", "--role", "admin"],
+        input="long password here\nlong password here\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert count(User, User.email == "f@example.test") == 1
+
+
+def test_create_user_with_short_password_fails_clearly(runner) -> None:
+    result = runner.invoke(
+        args=["create-user", "--email", "g@example.test", "--role", "admin", "--password", "x"]
+    )
+    assert result.exit_code != 0
+    assert "at least 10 characters" in result.output
