@@ -67,24 +67,11 @@ def seed_demo_command(password: str | None) -> None:
 
 
 def register(app: Flask) -> None:
+    from outcome_monitor.analysis.clinsig_cli import clinical_significance
+
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
-    _add_analysis_commands()
-    app.cli.add_command(outcomes)
-
-
-def _add_analysis_commands() -> None:
-    """Attach the plain click commands of outcome_monitor.analysis that exist."""
-    import importlib
-
-    for module, name in (
-        ("outcome_monitor.analysis.clinsig_cli", "clinical_significance"),
-        ("outcome_monitor.analysis.backtest_cli", "backtest"),
-        ("outcome_monitor.analysis.simulate_cli", "simulate"),
-    ):
-        try:
-            command = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):  # helper modules still being written
-            continue
-        if isinstance(command, click.Command) and name not in outcomes.commands:
+    for command in (clinical_significance,):
+        if command.name not in outcomes.commands:
             outcomes.add_command(command)
+    app.cli.add_command(outcomes)

@@ -5,6 +5,9 @@ from outcome_monitor.models.administration import Administration, EntryMode
 from outcome_monitor.models.alert import Alert, AlertStatus
 from outcome_monitor.models.audit import AuditEvent
 from outcome_monitor.models.care import Client, Episode, EpisodeStatus, TherapySession
+from outcome_monitor.models.feedback import JobRun, TrajectoryModelVersion
+from outcome_monitor.models.handover import DraftAnswer, HandOver, HandOverStatus, RemoteLink
+from outcome_monitor.models.settings import InstrumentSetting, ServiceSetting, ThresholdOverride
 
 __all__ = [
     "Administration",
@@ -15,9 +18,14 @@ __all__ = [
     "EntryMode",
     "Episode",
     "EpisodeStatus",
+    "InstrumentSetting",
+    "JobRun",
     "Role",
+    "ServiceSetting",
     "Team",
     "TherapySession",
+    "ThresholdOverride",
+    "TrajectoryModelVersion",
     "User",
     "team_supervisor",
 ]

@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models.account import User
+from outcome_monitor.models.administration import Administration
 from outcome_monitor.models.care import Episode
 from outcome_monitor.models.types import UTCDateTime, utcnow
 
@@ -23,11 +24,12 @@ class AlertStatus(StrEnum):
 
 class Alert(db.Model):
     __table_args__ = (
-        # At most one unresolved alert of a type per episode: re-evaluation updates it.
+        # At most one unresolved alert of a type per episode and measure: re-evaluation updates it.
         sa.Index(
             "uq_alert_episode_type_unresolved",
             "episode_id",
             "type",
+            "instrument_code",
             unique=True,
             sqlite_where=sa.text("status != 'resolved'"),
             postgresql_where=sa.text("status != 'resolved'"),
@@ -37,6 +39,8 @@ class Alert(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     episode_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("episode.id"), index=True)
     type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # The measure the alert is about ("" for alerts about the episode, e.g. an overdue measure).
+    instrument_code: so.Mapped[str] = so.mapped_column(sa.String(40), default="", server_default="")
     severity: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default=AlertStatus.OPEN)
     reason_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
@@ -52,7 +56,11 @@ class Alert(db.Model):
     resolved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
     resolved_automatically: so.Mapped[bool] = so.mapped_column(default=False)
     escalated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    model_version_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("trajectory_model_version.id")
+    )
 
     episode: so.Mapped[Episode] = so.relationship()
+    administration: so.Mapped[Administration | None] = so.relationship()
     acknowledged_by: so.Mapped[User | None] = so.relationship(foreign_keys=[acknowledged_by_id])
     resolved_by: so.Mapped[User | None] = so.relationship(foreign_keys=[resolved_by_id])

@@ -9,14 +9,22 @@ from outcome_monitor.models import AuditEvent, User
 
 
 def record(
-    *, by: User | None, action: str, obj: Any, details: dict[str, Any] | None = None
+    *,
+    by: User | None,
+    action: str,
+    obj: Any,
+    details: dict[str, Any] | None = None,
+    object_type: str | None = None,
 ) -> AuditEvent:
-    """Add an audit event for ``obj`` to the current transaction (the caller commits)."""
+    """Add an audit event for ``obj`` to the current transaction (the caller commits).
+
+    ``object_type`` names the object when ``obj`` is not a model row (e.g. the settings).
+    """
     db.session.flush()
     event = AuditEvent(
         actor_id=by.id if by is not None else None,
         action=action,
-        object_type=type(obj).__name__,
+        object_type=object_type or type(obj).__name__,
         object_id=str(obj.id) if getattr(obj, "id", None) is not None else None,
         details=details or {},
     )

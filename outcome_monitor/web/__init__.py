@@ -6,10 +6,22 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from outcome_monitor.web import admin, auth, clients, health, session_guard
+    from outcome_monitor.web import (
+        admin,
+        auth,
+        clients,
+        health,
+        links,
+        measures,
+        session_guard,
+        tablet,
+    )
 
     session_guard.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(measures.bp)
+    app.register_blueprint(tablet.bp)
+    app.register_blueprint(links.bp)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from outcome_monitor.services import ServiceError, access, care
+from outcome_monitor.services import ServiceError, access, care, measures
 from outcome_monitor.web.clients import bp
 from outcome_monitor.web.clients.forms import (
     ClientForm,
@@ -55,10 +55,13 @@ def new_client():  # type: ignore[no-untyped-def]
 @clinical_required
 def detail(client_id: int):  # type: ignore[no-untyped-def]
     client = client_or_404(client_id)
+    episode = client.current_episode
     return render_template(
         "clients/detail.html",
         client=client,
-        episode=client.current_episode,
+        episode=episode,
+        administrations=measures.episode_administrations(episode) if episode else [],
+        instruments=measures.enabled_instruments(),
         open_form=OpenEpisodeForm(),
         close_form=CloseEpisodeForm(),
         session_form=SessionForm(),

@@ -1,0 +1,1 @@
+"""Cohort analyses for service evaluators (plain functions and click commands, no Flask)."""

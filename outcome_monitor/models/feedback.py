@@ -1,0 +1,35 @@
+"""Fitted expected-trajectory models and scheduler job runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models.types import UTCDateTime, utcnow
+
+
+class TrajectoryModelVersion(db.Model):
+    """One fitted trajectory model for one measure; each evaluation names the version it used."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    instrument_code: so.Mapped[str] = so.mapped_column(sa.String(40), index=True)
+    method: so.Mapped[str] = so.mapped_column(sa.String(20))
+    n_reference: so.Mapped[int]
+    fitted_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    parameters: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
+
+
+class JobRun(db.Model):
+    """One run of a scheduled job: when it started and ended, and how."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    job_id: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)
+    started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    succeeded: so.Mapped[bool | None]
+    summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    error: so.Mapped[str | None] = so.mapped_column(sa.Text)

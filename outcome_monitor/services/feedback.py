@@ -1,0 +1,110 @@
+"""Reading an episode as the feedback loop sees it: histories, the model in force, status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from outcome_monitor.core import alerts as rules_core
+from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
+from outcome_monitor.core.trajectories import (
+    RationalModel,
+    ScorePoint,
+    TrackReading,
+    TrajectoryModel,
+    model_from_dict,
+    track_reading,
+)
+from outcome_monitor.extensions import db
+from outcome_monitor.models import Administration, Episode, TrajectoryModelVersion
+from outcome_monitor.services import measures
+from outcome_monitor.services.settings import ServiceSettings, get_settings
+
+
+def history(administrations: list[Administration]) -> tuple[ScorePoint, ...]:
+    """Score points numbered from the first measured session (1 = intake).
+
+    Sessions count from the session of the first administration, so a measure first given at
+    therapy session 2 still has its intake at 1. Two administrations in one session: the later
+    one counts. Administrations without a session follow the previous point.
+    """
+    points: dict[int, ScorePoint] = {}
+    first: int | None = None
+    last = 0
+    for a in administrations:
+        if a.total is None:
+            continue
+        number = a.session.number if a.session else None
+        if first is None:
+            first = number if number is not None else 1
+        index = last + 1 if number is None else max(number - first + 1, last, 1)
+        on = a.session.date if a.session else a.created_at.date()
+        points[index] = ScorePoint(session=index, on=on, score=a.total)
+        last = index
+    return tuple(points[k] for k in sorted(points))
+
+
+@dataclass(frozen=True)
+class ModelInUse:
+    model: TrajectoryModel
+    version: TrajectoryModelVersion | None
+    fallback_reason: str | None
+
+
+def model_in_use(code: str, current: ServiceSettings | None = None) -> ModelInUse:
+    """The newest fitted model of the service's method for ``code``, or the rational fallback."""
+    current = current or get_settings()
+    rational = RationalModel(current.no_change_session, measure_code=code)
+    if current.trajectory_method == "rational":
+        return ModelInUse(rational, None, None)
+    version = db.session.scalar(
+        sa.select(TrajectoryModelVersion)
+        .where(
+            TrajectoryModelVersion.instrument_code == code,
+            TrajectoryModelVersion.method == current.trajectory_method,
+        )
+        .order_by(TrajectoryModelVersion.id.desc())
+    )
+    if version is None:
+        reason = (
+            f"no {current.trajectory_method} model has been fitted for {code} yet (it needs "
+            f"{current.empirical_min_episodes} closed episodes); using the rational method"
+        )
+        return ModelInUse(rational, None, reason)
+    return ModelInUse(model_from_dict(version.parameters), version, None)
+
+
+def primary_outcome(episode: Episode) -> InstrumentDefinition | None:
+    """The outcome measure the episode is tracked on: the one first given in it."""
+    for a in measures.episode_administrations(episode):
+        definition = measures.library().get(a.instrument_code)
+        if definition is not None and definition.purpose == Purpose.OUTCOME:
+            return definition
+    return None
+
+
+@dataclass(frozen=True)
+class EpisodeStatus:
+    reading: TrackReading | None
+    definition: InstrumentDefinition | None
+    model: ModelInUse | None
+
+    @property
+    def colour(self) -> str:
+        return str(self.reading.status) if self.reading else "grey"
+
+
+def episode_status(episode: Episode, current: ServiceSettings | None = None) -> EpisodeStatus:
+    """White/green/yellow/red/grey for the episode's primary outcome measure."""
+    definition = primary_outcome(episode)
+    if definition is None:
+        return EpisodeStatus(None, None, None)
+    points = history(measures.episode_administrations(episode, definition.code))
+    in_use = model_in_use(definition.code, current)
+    reading = track_reading(in_use.model, measures.rules_for(definition), history=points)
+    return EpisodeStatus(reading, definition, in_use)
+
+
+def measure_label(code: str) -> str:
+    return rules_core.label(code)

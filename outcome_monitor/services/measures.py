@@ -1,0 +1,220 @@
+"""Questionnaires: the instrument library, the one scoring path, and interpretation.
+
+Tablet, remote link and therapist entry all record through ``record_administration``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from outcome_monitor.core.change import ChangeSinceIntake, change_since_intake
+from outcome_monitor.core.definitions import InstrumentDefinition
+from outcome_monitor.core.errors import CoreError
+from outcome_monitor.core.instruments import load_library
+from outcome_monitor.core.measure import MeasureRules
+from outcome_monitor.core.scoring import Score, score
+from outcome_monitor.extensions import db
+from outcome_monitor.instruments import BUNDLED_DIR
+from outcome_monitor.models import Administration, Alert, EntryMode, Episode, TherapySession, User
+from outcome_monitor.services import NotFound, ServiceError
+from outcome_monitor.services.audit import record
+from outcome_monitor.services.settings import active_overrides, disabled_instruments
+
+LIBRARY_KEY = "outcome_monitor.instrument_library"
+
+
+def library() -> dict[str, InstrumentDefinition]:
+    """Bundled definitions with the service's text packs, loaded once per app."""
+    cached = current_app.extensions.get(LIBRARY_KEY)
+    if cached is None:
+        cached = load_library(BUNDLED_DIR, text_pack_dir=Path(current_app.config["TEXT_PACK_DIR"]))
+        current_app.extensions[LIBRARY_KEY] = cached
+    return cached
+
+
+def all_instruments() -> list[InstrumentDefinition]:
+    return sorted(library().values(), key=lambda d: (d.purpose, d.code))
+
+
+def enabled_instruments() -> list[InstrumentDefinition]:
+    disabled = disabled_instruments()
+    return [d for d in all_instruments() if d.code not in disabled]
+
+
+def get_definition(code: str) -> InstrumentDefinition:
+    """The definition of an instrument enabled in this service; NotFound otherwise."""
+    definition = library().get(code)
+    if definition is None or code in disabled_instruments():
+        raise NotFound(f"No instrument {code!r} is enabled in this service.")
+    return definition
+
+
+def rules_for(definition: InstrumentDefinition) -> MeasureRules:
+    """The thresholds in force: the published ones, or the service's recorded overrides."""
+    overrides = active_overrides()
+    cutoff = overrides.get((definition.code, "cutoff"))
+    rc = overrides.get((definition.code, "reliable_change"))
+    return definition.rules(
+        cutoff_value=cutoff.new_value if cutoff else None,
+        rc_value=rc.new_value if rc else None,
+    )
+
+
+@dataclass
+class RecordedAdministration:
+    administration: Administration
+    created: bool
+    alerts: list[Alert] = field(default_factory=list)
+
+
+def record_administration(
+    *,
+    episode: Episode,
+    session: TherapySession | None,
+    instrument_code: str,
+    answers: Mapping[str, float | None],
+    entry_mode: EntryMode,
+    by: User | None,
+    submission_key: str | None = None,
+) -> RecordedAdministration:
+    """Score and store one questionnaire, raise its alerts, audit it; all in one transaction.
+
+    A second call with the same ``submission_key`` returns the first administration unchanged
+    (a double submit never creates a second row). Invalid answers raise ServiceError and save
+    nothing.
+    """
+    existing = _by_submission_key(submission_key)
+    if existing is not None:
+        return RecordedAdministration(existing, created=False)
+    _check_session(episode, session)
+    definition = get_definition(instrument_code)
+    result = _score(definition, answers)
+    administration = _new_administration(
+        episode, session, definition, answers, result, entry_mode, by, submission_key
+    )
+    db.session.add(administration)
+    record(
+        by=by,
+        action="administration.record",
+        obj=administration,
+        details={"instrument": definition.code, "total": result.total, "mode": entry_mode},
+    )
+    alerts = _raise_alerts(administration)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        existing = _by_submission_key(submission_key)
+        if existing is None:
+            raise
+        return RecordedAdministration(existing, created=False)
+    return RecordedAdministration(administration, created=True, alerts=alerts)
+
+
+def _raise_alerts(administration: Administration) -> list[Alert]:
+    """Hook for the alert engine (feedback-loop issue); evaluated in the same transaction."""
+    from outcome_monitor.services import alerting
+
+    return alerting.evaluate_after_administration(administration)
+
+
+def _by_submission_key(key: str | None) -> Administration | None:
+    if not key:
+        return None
+    return db.session.scalar(sa.select(Administration).where(Administration.submission_key == key))
+
+
+def _check_session(episode: Episode, session: TherapySession | None) -> None:
+    if not episode.is_active:
+        raise ServiceError("Scores can only be recorded in an active episode.")
+    if session is not None and session.episode_id != episode.id:
+        raise ServiceError("That session belongs to another episode.")
+
+
+def _score(definition: InstrumentDefinition, answers: Mapping[str, float | None]) -> Score:
+    try:
+        return score(definition, answers)
+    except CoreError as error:
+        raise ServiceError(str(error)) from None
+
+
+def _new_administration(
+    episode: Episode,
+    session: TherapySession | None,
+    definition: InstrumentDefinition,
+    answers: Mapping[str, float | None],
+    result: Score,
+    entry_mode: EntryMode,
+    by: User | None,
+    submission_key: str | None,
+) -> Administration:
+    return Administration(
+        episode=episode,
+        session=session,
+        instrument_code=definition.code,
+        instrument_version=definition.version,
+        answers={k: v for k, v in answers.items()},
+        total=result.total,
+        subscales=dict(result.subscales),
+        severity=result.band.label if result.band else None,
+        n_missing=result.n_missing,
+        prorated=result.prorated,
+        risk_items=list(result.risk_items),
+        entry_mode=EntryMode(entry_mode).value,
+        entered_by=by,
+        submission_key=submission_key or None,
+    )
+
+
+def episode_administrations(episode: Episode, code: str | None = None) -> list[Administration]:
+    """The episode's administrations in the order they were given."""
+    query = (
+        sa.select(Administration)
+        .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
+        .where(Administration.episode_id == episode.id)
+        .order_by(
+            sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
+        )
+    )
+    if code is not None:
+        query = query.where(Administration.instrument_code == code)
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """What a therapist sees on saving a score."""
+
+    administration: Administration
+    definition: InstrumentDefinition
+    rules: MeasureRules
+    intake: Administration | None
+    change: ChangeSinceIntake | None
+    risk_labels: tuple[str, ...]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def interpret(administration: Administration) -> Interpretation:
+    """Total, band, change since intake (reliable change, clinical significance) and risk."""
+    definition = library()[administration.instrument_code]
+    rules = rules_for(definition)
+    history = episode_administrations(administration.episode, definition.code)
+    intake = history[0] if history and history[0].id != administration.id else None
+    change = None
+    if intake is not None and intake.total is not None and administration.total is not None:
+        change = change_since_intake(rules, pre=intake.total, post=administration.total)
+    labels = tuple(
+        rule.label for rule in definition.risk_rules if rule.item_id in administration.risk_items
+    )
+    return Interpretation(administration, definition, rules, intake, change, labels)
+
+
+def threshold_notes(code: str) -> dict[str, Any]:
+    """The service overrides in force for ``code``, by field ("cutoff", "reliable_change")."""
+    return {f: row for (c, f), row in active_overrides().items() if c == code}

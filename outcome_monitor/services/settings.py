@@ -1,0 +1,176 @@
+"""Service settings: typed options with defaults, instruments enabled, threshold overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models import InstrumentSetting, ServiceSetting, ThresholdOverride, User
+from outcome_monitor.models.types import utcnow
+from outcome_monitor.services import ServiceError
+from outcome_monitor.services.audit import record
+
+THRESHOLD_FIELDS = ("cutoff", "reliable_change")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Every service option with its default. Stored values override the defaults."""
+
+    handover_one_item_per_screen: bool = False
+    clients_see_progress_graph: bool = False
+    remote_link_days: int = 4
+    handover_idle_minutes: int = 10
+    pre_session_measures: tuple[str, ...] = ("phq9", "gad7")
+    post_session_measures: tuple[str, ...] = ("srs",)
+    trajectory_method: str = "rational"
+    no_change_session: int = 4
+    overdue_days: int = 21
+    overdue_sessions: int = 3
+    rupture_k: float = 2.0
+    empirical_min_episodes: int = 200
+    band_yellow_percentile: float = 75.0
+    band_red_percentile: float = 90.0
+    escalate_red_after_hours: int = 48
+    escalate_risk_after_hours: int = 24
+
+
+FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(ServiceSettings)}
+CHOICES = {"trajectory_method": ("rational", "empirical", "neighbours")}
+
+
+def get_settings() -> ServiceSettings:
+    stored = {row.key: row.value for row in db.session.scalars(sa.select(ServiceSetting))}
+    values = {k: _coerce(k, v) for k, v in stored.items() if k in FIELD_TYPES}
+    return ServiceSettings(**values)
+
+
+def _coerce(key: str, value: Any) -> Any:
+    """Turn a stored or submitted value into the field's type; ServiceError if it cannot be."""
+    kind = FIELD_TYPES[key]
+    try:
+        if kind == "bool":
+            return (
+                value if isinstance(value, bool) else str(value).lower() in {"1", "true", "y", "on"}
+            )
+        if kind == "int":
+            result: Any = int(value)
+        elif kind == "float":
+            result = float(value)
+        elif kind.startswith("tuple"):
+            items = value.split(",") if isinstance(value, str) else value
+            return tuple(str(v).strip() for v in items if str(v).strip())
+        else:
+            result = str(value)
+    except (TypeError, ValueError):
+        raise ServiceError(f"{key}: {value!r} is not a valid value.") from None
+    _check_range(key, result)
+    return result
+
+
+def _check_range(key: str, value: Any) -> None:
+    if key in CHOICES and value not in CHOICES[key]:
+        raise ServiceError(f"{key} must be one of {', '.join(CHOICES[key])}.")
+    if isinstance(value, int | float) and value <= 0:
+        raise ServiceError(f"{key} must be greater than zero.")
+    if key.startswith("band_") and not 50 <= value < 100:
+        raise ServiceError(f"{key} must be a percentile from 50 to 99.9.")
+
+
+def update_settings(*, changes: Mapping[str, Any], by: User) -> ServiceSettings:
+    """Validate and store ``changes``; one audit row lists old and new values."""
+    current = get_settings()
+    diff: dict[str, Any] = {}
+    for key, raw in changes.items():
+        if key not in FIELD_TYPES:
+            raise ServiceError(f"Unknown setting {key!r}.")
+        value = _coerce(key, raw)
+        if value != getattr(current, key):
+            diff[key] = {"old": _jsonable(getattr(current, key)), "new": _jsonable(value)}
+            _store(key, _jsonable(value), by)
+    if diff:
+        record(
+            by=by, action="settings.update", obj=None, details=diff, object_type="ServiceSettings"
+        )
+    db.session.commit()
+    return get_settings()
+
+
+def _store(key: str, value: Any, by: User) -> None:
+    row = db.session.get(ServiceSetting, key) or ServiceSetting(key=key)
+    row.value, row.updated_at, row.updated_by_id = value, utcnow(), by.id
+    db.session.add(row)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def disabled_instruments() -> set[str]:
+    rows = db.session.scalars(
+        sa.select(InstrumentSetting).where(InstrumentSetting.enabled.is_(False))
+    )
+    return {row.code for row in rows}
+
+
+def set_instrument_enabled(*, code: str, enabled: bool, by: User) -> None:
+    row = db.session.get(InstrumentSetting, code) or InstrumentSetting(code=code)
+    if row.enabled == enabled and row in db.session:
+        return
+    row.enabled = enabled
+    db.session.add(row)
+    record(
+        by=by,
+        action="instrument.enable" if enabled else "instrument.disable",
+        obj=row,
+        details={"code": code},
+    )
+    db.session.commit()
+
+
+def active_overrides() -> dict[tuple[str, str], ThresholdOverride]:
+    """The override in force per (instrument code, field); absent when the published value holds."""
+    rows = db.session.scalars(sa.select(ThresholdOverride).order_by(ThresholdOverride.id))
+    newest = {(r.instrument_code, r.field): r for r in rows}
+    return {key: row for key, row in newest.items() if row.new_value is not None}
+
+
+def override_history(code: str | None = None) -> list[ThresholdOverride]:
+    query = sa.select(ThresholdOverride).order_by(ThresholdOverride.id.desc())
+    if code is not None:
+        query = query.where(ThresholdOverride.instrument_code == code)
+    return list(db.session.scalars(query))
+
+
+def override_threshold(
+    *, code: str, field: str, value: float | None, old_value: float | None, reason: str, by: User
+) -> ThresholdOverride:
+    """Record a service value for a threshold (None reverts to the published value)."""
+    if field not in THRESHOLD_FIELDS:
+        raise ServiceError(f"Only {', '.join(THRESHOLD_FIELDS)} can be overridden.")
+    if not reason.strip():
+        raise ServiceError("Give a reason for changing a published threshold.")
+    if value is not None and field == "reliable_change" and value <= 0:
+        raise ServiceError("A reliable-change threshold must be greater than zero.")
+    row = ThresholdOverride(
+        instrument_code=code,
+        field=field,
+        old_value=old_value,
+        new_value=value,
+        reason=reason.strip(),
+        created_by_id=by.id,
+    )
+    db.session.add(row)
+    record(
+        by=by,
+        action="threshold.override",
+        obj=row,
+        details={"code": code, "field": field, "old": old_value, "new": value, "reason": reason},
+    )
+    db.session.commit()
+    return row

@@ -1,0 +1,76 @@
+"""A score-entry form generated from an instrument definition.
+
+The form checks shape and range only (a Likert answer is one of the options, a VAS mark is
+0-10 with one decimal); scoring, missing-item rules and interpretation happen in the core.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FloatField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from outcome_monitor.core.definitions import InstrumentDefinition, Item, ItemKind
+
+
+def item_field_name(item: Item) -> str:
+    return f"item_{item.id}"
+
+
+def item_label(definition: InstrumentDefinition, item: Item, language: str | None = None) -> str:
+    """The licensed wording when installed, else the domain label (never invented text)."""
+    text = definition.item_text(item.id, language)
+    if text:
+        return text
+    return item.label or _("Item %(id)s", id=item.id)
+
+
+def _one_decimal(form: Any, field: Any) -> None:
+    if field.data is not None and not math.isclose(field.data * 10, round(field.data * 10)):
+        raise ValidationError(_("Use at most one decimal, e.g. 7.5."))
+
+
+def _likert_field(definition: InstrumentDefinition, item: Item) -> RadioField:
+    choices = [
+        SelectChoice(o.value, o.label if o.label is not None else f"{o.value:g}")
+        for o in item.options
+    ]
+    return RadioField(
+        item_label(definition, item), choices=choices, coerce=float, validators=[Optional()]
+    )
+
+
+def _vas_field(definition: InstrumentDefinition, item: Item) -> FloatField:
+    return FloatField(
+        item_label(definition, item),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10, message=_l("Enter a mark from 0 to 10.")),
+            _one_decimal,
+        ],
+        render_kw={"type": "number", "min": 0, "max": 10, "step": 0.1, "inputmode": "decimal"},
+    )
+
+
+def administration_form(definition: InstrumentDefinition, sessions: list[SelectChoice]) -> FlaskForm:
+    """Build and instantiate the entry form for ``definition``."""
+
+    class AdministrationForm(FlaskForm):
+        session_id = SelectField(_l("Session"), coerce=int, choices=sessions)
+        submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
+        submit = SubmitField(_l("Save and interpret"))
+
+    for item in definition.items:
+        builder = _vas_field if item.kind is ItemKind.VAS else _likert_field
+        setattr(AdministrationForm, item_field_name(item), builder(definition, item))
+    return AdministrationForm()
+
+
+def answers_from(form: FlaskForm, definition: InstrumentDefinition) -> dict[str, float | None]:
+    return {item.id: form[item_field_name(item)].data for item in definition.items}

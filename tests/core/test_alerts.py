@@ -1,0 +1,211 @@
+"""Alert rules: one pure evaluate() turning an episode's data into findings."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from outcome_monitor.core.alerts import (
+    AlertSettings,
+    AlertType,
+    EpisodeActivity,
+    Finding,
+    RiskFlag,
+    Severity,
+    evaluate,
+    fmt,
+    label,
+)
+from outcome_monitor.core.errors import NormsError
+from outcome_monitor.core.measure import Cutoff, Direction, MeasureRules, ReliableChangeThreshold
+from outcome_monitor.core.rupture import RuptureSettings
+from outcome_monitor.core.simulate import preset, simulate
+from outcome_monitor.core.trajectories import (
+    RationalModel,
+    ReferenceEpisode,
+    ScorePoint,
+    expected_band,
+    fit_model,
+)
+
+PHQ = MeasureRules(
+    "phq9",
+    Direction.HIGHER_IS_WORSE,
+    0,
+    27,
+    Cutoff(10, inclusive=True),
+    ReliableChangeThreshold(6, inclusive=True),
+)
+SRS = MeasureRules("srs", Direction.HIGHER_IS_BETTER, 0, 40, Cutoff(36, inclusive=False), None)
+RATIONAL = RationalModel(measure_code="phq9")
+START = date(2024, 1, 1)
+ALLIANCE = AlertSettings(
+    rupture=RuptureSettings(reliable_change=ReliableChangeThreshold(4.0, inclusive=False))
+)
+
+
+def points(*scores: float) -> tuple[ScorePoint, ...]:
+    return tuple(
+        ScorePoint(i, START + timedelta(days=7 * (i - 1)), s) for i, s in enumerate(scores, start=1)
+    )
+
+
+def types(findings: tuple[Finding, ...]) -> list[AlertType]:
+    return [f.type for f in findings]
+
+
+def run(*scores: float, **kwargs: Any) -> tuple[Finding, ...]:
+    history = points(*scores)
+    as_of = history[-1].on if history else START
+    return evaluate(
+        outcome_history=history, outcome_rules=PHQ, model=RATIONAL, as_of=as_of, **kwargs
+    )
+
+
+def test_reliable_deterioration_exactly_at_threshold_raises_red_and_deterioration() -> None:
+    findings = run(16, 22)
+    assert types(findings) == [AlertType.NOT_ON_TRACK, AlertType.RELIABLE_DETERIORATION]
+    assert findings[0].severity == Severity.RED
+    assert findings[1].reason == "PHQ-9 22 at session 2, intake 16: worse by 6 (reliable change 6)"
+
+
+def test_just_below_threshold_raises_nothing() -> None:
+    assert run(16, 21) == ()
+
+
+def test_no_reliable_change_by_session_four() -> None:
+    findings = run(16, 15, 14, 12)
+    assert types(findings) == [AlertType.NOT_ON_TRACK, AlertType.NO_RELIABLE_CHANGE]
+    assert findings[0].severity == Severity.YELLOW
+    assert "no reliable improvement by session 4" in findings[1].reason
+    assert run(16, 15, 12) == ()
+    assert run(16, 15, 14, 10) == ()
+
+
+def test_no_reliable_change_not_raised_in_functional_range() -> None:
+    assert run(13, 12, 10, 9) == ()
+
+
+def test_no_reliable_change_session_is_configurable() -> None:
+    findings = run(16, 15, 14, settings=AlertSettings(no_change_session=3))
+    assert types(findings) == [AlertType.NO_RELIABLE_CHANGE]
+
+
+def test_not_on_track_reason_names_expected_and_band() -> None:
+    episodes = simulate(preset("phq9"), episodes=400, seed=5)
+    model = fit_model("empirical", [ReferenceEpisode(e.sessions, e.scores) for e in episodes], PHQ)
+    band = expected_band(model, PHQ, intake=16, history=(), session=2)
+    score = round(band.red) + 1
+    findings = evaluate(
+        outcome_history=points(16, score), outcome_rules=PHQ, model=model, as_of=START
+    )
+    finding = findings[0]
+    assert finding.type == AlertType.NOT_ON_TRACK and finding.severity == Severity.RED
+    assert finding.reason == (
+        f"PHQ-9 {score} at session 2; expected {fmt(band.expected or 0)}; "
+        f"the 90% band reaches {fmt(band.red)}"
+    )
+    json.dumps(finding.details)
+    yellow = evaluate(
+        outcome_history=points(16, band.yellow + 0.05), outcome_rules=PHQ, model=model, as_of=START
+    )
+    assert yellow[0].severity == Severity.YELLOW and "75% band" in yellow[0].reason
+
+
+def test_risk_items_bypass_statistics() -> None:
+    flags = (RiskFlag(session=1, item="9", score=2),)
+    findings = run(16, risk_flags=flags)
+    assert types(findings) == [AlertType.RISK_ITEM]
+    assert findings[0].reason == "PHQ-9 risk item: 9 = 2 (session 1)"
+
+
+def test_low_alliance_below_srs_cutoff() -> None:
+    low = run(16, 15, alliance_history=points(36, 35.9), alliance_rules=SRS, settings=ALLIANCE)
+    assert types(low) == [AlertType.LOW_ALLIANCE]
+    assert run(16, 15, alliance_history=points(36, 36), alliance_rules=SRS, settings=ALLIANCE) == ()
+
+
+def test_alliance_rules_skipped_without_rules_or_cutoff() -> None:
+    assert run(16, alliance_history=points(20)) == ()
+    no_cut = MeasureRules("srs", Direction.HIGHER_IS_BETTER, 0, 40, None, None)
+    assert run(16, alliance_history=points(20), alliance_rules=no_cut, settings=ALLIANCE) == ()
+    assert run(16, alliance_history=(), alliance_rules=SRS, settings=ALLIANCE) == ()
+
+
+def test_alliance_rupture_reason() -> None:
+    findings = run(
+        16,
+        15,
+        14,
+        13,
+        alliance_history=points(39, 39.5, 39, 30),
+        alliance_rules=SRS,
+        settings=ALLIANCE,
+    )
+    assert AlertType.LOW_ALLIANCE in types(findings)
+    rupture = next(f for f in findings if f.type == AlertType.ALLIANCE_RUPTURE)
+    assert rupture.reason.startswith("SRS 30 at session 4, down 9.2 from 39.2; more than 2 × SD")
+
+
+def test_missing_alliance_rc_raises() -> None:
+    with pytest.raises(NormsError):
+        run(16, alliance_history=points(39, 30), alliance_rules=SRS)
+
+
+@pytest.mark.parametrize(
+    ("activity", "as_of", "expected"),
+    [
+        (EpisodeActivity(START, sessions_held=2), START + timedelta(days=20), False),
+        (EpisodeActivity(START, sessions_held=2), START + timedelta(days=21), True),
+        (EpisodeActivity(START, sessions_held=4), START + timedelta(days=7), True),
+        (EpisodeActivity(START, sessions_held=3), START + timedelta(days=7), False),
+        (EpisodeActivity(START, sessions_held=9, active=False), START + timedelta(days=99), False),
+    ],
+    ids=[
+        "20 days after last measure",
+        "exactly 21 days",
+        "3 sessions since last measure",
+        "2 sessions since",
+        "closed episode",
+    ],
+)
+def test_overdue_measure(activity: EpisodeActivity, as_of: date, expected: bool) -> None:
+    findings = evaluate(
+        outcome_history=points(16),
+        outcome_rules=PHQ,
+        model=RATIONAL,
+        as_of=as_of,
+        activity=activity,
+    )
+    assert (AlertType.OVERDUE_MEASURE in types(findings)) is expected
+
+
+def test_overdue_counts_from_opening_when_never_measured() -> None:
+    findings = evaluate(
+        outcome_history=(),
+        outcome_rules=PHQ,
+        model=RATIONAL,
+        as_of=START + timedelta(days=21),
+        activity=EpisodeActivity(START, sessions_held=0),
+    )
+    assert types(findings) == [AlertType.OVERDUE_MEASURE]
+    assert findings[0].reason.startswith("outcome measure overdue: never measured, 21 days")
+
+
+def test_empty_history_raises_nothing() -> None:
+    assert run() == ()
+
+
+def test_evaluate_does_not_mutate_inputs() -> None:
+    history = list(points(16, 23))
+    before = list(history)
+    evaluate(outcome_history=history, outcome_rules=PHQ, model=RATIONAL, as_of=START)
+    assert history == before
+
+
+def test_labels_and_formatting() -> None:
+    assert label("phq9") == "PHQ-9" and label("k10") == "K10"
+    assert fmt(19.0) == "19" and fmt(16.54) == "16.5"
