@@ -6,16 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from outcome_monitor.web import (
-        admin,
-        auth,
-        clients,
-        health,
-        links,
-        measures,
-        session_guard,
-        tablet,
-    )
+    from outcome_monitor.web import admin, auth, clients, health, measures, session_guard
 
     session_guard.init_app(app)
     app.register_blueprint(auth.bp)
@@ -23,5 +14,3 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(measures.bp)
-    app.register_blueprint(tablet.bp)
-    app.register_blueprint(links.bp)
