@@ -67,11 +67,13 @@ def seed_demo_command(password: str | None) -> None:
 
 
 def register(app: Flask) -> None:
+    from outcome_monitor.analysis.backtest_cli import backtest_command
     from outcome_monitor.analysis.clinsig_cli import clinical_significance
+    from outcome_monitor.analysis.simulate_cli import simulate_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
-    for command in (clinical_significance,):
+    for command in (clinical_significance, backtest_command, simulate_command):
         if command.name not in outcomes.commands:
             outcomes.add_command(command)
     app.cli.add_command(outcomes)

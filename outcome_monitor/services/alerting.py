@@ -56,8 +56,12 @@ def evaluate_after_administration(administration: Administration) -> list[Alert]
     if risk is not None:
         findings = (*findings, risk)
     return reconcile(
-        episode=administration.episode, code=definition.code, findings=findings,
-        covered=covered, administration=administration, model_version_id=version,
+        episode=administration.episode,
+        code=definition.code,
+        findings=findings,
+        covered=covered,
+        administration=administration,
+        model_version_id=version,
         now=administration.created_at or utcnow(),
     )
 
@@ -136,14 +140,24 @@ def unresolved(episode: Episode, code: str | None = None) -> list[Alert]:
 
 def _open(episode, code, finding, now, administration, version) -> Alert:  # type: ignore[no-untyped-def]
     alert = Alert(
-        episode=episode, instrument_code=code, type=finding.type.value,
+        episode=episode,
+        instrument_code=code,
+        type=finding.type.value,
         severity=finding.severity.value if finding.severity else None,
-        reason_text=finding.reason, reason=finding.details, opened_at=now, updated_at=now,
-        administration=administration, model_version_id=version,
+        reason_text=finding.reason,
+        reason=finding.details,
+        opened_at=now,
+        updated_at=now,
+        administration=administration,
+        model_version_id=version,
     )
     db.session.add(alert)
-    record(by=None, action="alert.raise", obj=alert,
-           details={"type": alert.type, "severity": alert.severity, "reason": alert.reason_text})
+    record(
+        by=None,
+        action="alert.raise",
+        obj=alert,
+        details={"type": alert.type, "severity": alert.severity, "reason": alert.reason_text},
+    )
     return alert
 
 
@@ -155,16 +169,24 @@ def _update(alert: Alert, finding: Finding, now, administration, version) -> Ale
     if administration is not None:
         alert.administration = administration
     if changed:
-        record(by=None, action="alert.update", obj=alert,
-               details={"severity": severity, "reason": finding.reason})
+        record(
+            by=None,
+            action="alert.update",
+            obj=alert,
+            details={"severity": severity, "reason": finding.reason},
+        )
     return alert
 
 
 def _auto_resolve(alert: Alert, now: datetime) -> None:
     alert.status = AlertStatus.RESOLVED.value
     alert.resolved_at, alert.resolved_automatically = now, True
-    record(by=None, action="alert.auto_resolve", obj=alert,
-           details={"reason": "the condition no longer holds"})
+    record(
+        by=None,
+        action="alert.auto_resolve",
+        obj=alert,
+        details={"reason": "the condition no longer holds"},
+    )
 
 
 def acknowledge_alert(
@@ -185,8 +207,12 @@ def acknowledge_alert(
     alert.status = AlertStatus.ACKNOWLEDGED.value
     alert.actions, alert.action_note = [a.value for a in chosen], note.strip() or None
     alert.acknowledged_at, alert.acknowledged_by_id = now, by.id
-    record(by=by, action="alert.acknowledge", obj=alert,
-           details={"actions": alert.actions, "note": alert.action_note})
+    record(
+        by=by,
+        action="alert.acknowledge",
+        obj=alert,
+        details={"actions": alert.actions, "note": alert.action_note},
+    )
     db.session.commit()
 
 
@@ -227,14 +253,19 @@ def escalate_overdue(*, now: datetime) -> int:
             continue
         claimed = db.session.execute(
             sa.update(Alert)
-            .where(Alert.id == alert.id, Alert.escalated_at.is_(None),
-                   Alert.status == AlertStatus.OPEN)
+            .where(
+                Alert.id == alert.id, Alert.escalated_at.is_(None), Alert.status == AlertStatus.OPEN
+            )
             .values(escalated_at=now)
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount == 1:
-            record(by=None, action="alert.escalate", obj=alert,
-                   details={"type": alert.type, "opened_at": alert.opened_at.isoformat()})
+            record(
+                by=None,
+                action="alert.escalate",
+                obj=alert,
+                details={"type": alert.type, "opened_at": alert.opened_at.isoformat()},
+            )
             escalated += 1
         db.session.commit()
     return escalated
@@ -248,8 +279,13 @@ def check_overdue(*, today: date, now: datetime) -> int:
     raised = 0
     for episode in episodes:
         finding = _overdue_finding(episode, settings, today)
-        reconcile(episode=episode, code=EPISODE_SCOPE, findings=[finding] if finding else [],
-                  covered=(AlertType.OVERDUE_MEASURE,), now=now)
+        reconcile(
+            episode=episode,
+            code=EPISODE_SCOPE,
+            findings=[finding] if finding else [],
+            covered=(AlertType.OVERDUE_MEASURE,),
+            now=now,
+        )
         raised += finding is not None
     db.session.commit()
     return raised
@@ -257,7 +293,8 @@ def check_overdue(*, today: date, now: datetime) -> int:
 
 def _overdue_finding(episode: Episode, settings, today: date) -> Finding | None:  # type: ignore[no-untyped-def]
     outcome_admins = [
-        a for a in measures.episode_administrations(episode)
+        a
+        for a in measures.episode_administrations(episode)
         if (d := measures.library().get(a.instrument_code)) and d.purpose == Purpose.OUTCOME
     ]
     held = [s for s in episode.sessions if s.attended]
@@ -269,8 +306,10 @@ def _overdue_finding(episode: Episode, settings, today: date) -> Finding | None:
     finding = rules_core.overdue_measure(points, activity, settings, today)
     if finding is None and len(since) >= settings.overdue_sessions and outcome_admins:
         return rules_core.Finding(
-            AlertType.OVERDUE_MEASURE, None,
-            f"{len(since)} sessions since the last outcome measure", {"sessions": len(since)},
+            AlertType.OVERDUE_MEASURE,
+            None,
+            f"{len(since)} sessions since the last outcome measure",
+            {"sessions": len(since)},
         )
     return finding
 

@@ -230,7 +230,7 @@ def test_command_errors(csv_files: tuple[Path, Path], tmp_path: Path) -> None:
     code, output = invoke(*base, "--score-column", "phq9", "--alliance-measure", "srs")
     assert code == 2 and "go together" in output
     code, output = invoke(
-        *base, "--score-column", "phq9", "--alliance-measure", "srs", "--alliance-column", "srs"
+        *base, "--score-column", "phq9", "--alliance-measure", "auditc", "--alliance-column", "srs"
     )
     assert code == 1 and "reliable-change threshold" in output
     bad = tmp_path / "bad.csv"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from outcome_monitor.core.bands import SeverityBand, SeverityScale
@@ -97,9 +99,9 @@ def test_phq_and_gad_keep_the_pfizer_attribution(code: str) -> None:
             "srs",
             Direction.HIGHER_IS_BETTER,
             (36, False, Tag.VERIFIED),
-            None,
+            (1.96 * math.sqrt(2) * 4.0 * math.sqrt(1 - 0.88), False, Tag.UNVERIFIED),
             (0, 40),
-            id="SRS below 36",
+            id="SRS below 36, computed RC unverified",
         ),
         pytest.param(
             "ors",
@@ -110,7 +112,12 @@ def test_phq_and_gad_keep_the_pfizer_attribution(code: str) -> None:
             id="ORS",
         ),
         pytest.param(
-            "waisr", Direction.HIGHER_IS_BETTER, None, None, (12, 60), id="WAI-SR no cut-off"
+            "waisr",
+            Direction.HIGHER_IS_BETTER,
+            None,
+            (1.96 * math.sqrt(2) * 8.0 * math.sqrt(1 - 0.90), False, Tag.UNVERIFIED),
+            (12, 60),
+            id="WAI-SR no cut-off, computed RC unverified",
         ),
     ],
 )
@@ -127,7 +134,11 @@ def test_thresholds_match_the_clinical_reference(
 
     assert definition.direction is direction
     assert (got_cutoff and (got_cutoff.value, got_cutoff.inclusive, got_cutoff.tag)) == cutoff
-    assert (got_rc and (got_rc.value, got_rc.inclusive, got_rc.tag)) == rc
+    if rc is None:
+        assert got_rc is None
+    else:
+        assert got_rc is not None
+        assert (got_rc.value, got_rc.inclusive, got_rc.tag) == (pytest.approx(rc[0]), *rc[1:])
     assert (definition.scoring.score_min, definition.scoring.score_max) == score_range
 
 

@@ -29,8 +29,11 @@ def test_prompts_put_the_most_relevant_first_and_end_with_no_change(alert_type, 
 def test_progress_alerts_offer_all_five_support_areas() -> None:
     prompts = set(prompts_for("not_on_track"))
     assert {
-        SupportAction.REVIEW_ALLIANCE, SupportAction.MOTIVATION_GOALS,
-        SupportAction.SOCIAL_SUPPORT, SupportAction.RISK_ASSESSMENT, SupportAction.SUPERVISION,
+        SupportAction.REVIEW_ALLIANCE,
+        SupportAction.MOTIVATION_GOALS,
+        SupportAction.SOCIAL_SUPPORT,
+        SupportAction.RISK_ASSESSMENT,
+        SupportAction.SUPERVISION,
     } <= prompts
 
 

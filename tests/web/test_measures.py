@@ -37,8 +37,10 @@ def test_form_shows_phq9_wording_and_options(login_as, world: World) -> None:
 
 def test_scoring_only_instrument_shows_labels_and_licence_notice(login_as, world: World) -> None:
     episode, _ = _episode_with_session(world)
-    text = login_as(world.alice).get(f"/clients/episodes/{episode.id}/measures/srs").get_data(
-        as_text=True
+    text = (
+        login_as(world.alice)
+        .get(f"/clients/episodes/{episode.id}/measures/srs")
+        .get_data(as_text=True)
     )
     assert "licensed wording of this questionnaire is not installed" in text
     assert 'step="0.1"' in text
@@ -75,8 +77,13 @@ def test_out_of_range_answer_keeps_what_was_typed(login_as, world: World) -> Non
     episode, session = _episode_with_session(world)
     response = login_as(world.alice).post(
         f"/clients/episodes/{episode.id}/measures/srs",
-        data={"item_1": "9.5", "item_2": "12", "item_3": "8.25", "item_4": "7",
-              "session_id": session.id},
+        data={
+            "item_1": "9.5",
+            "item_2": "12",
+            "item_3": "8.25",
+            "item_4": "7",
+            "session_id": session.id,
+        },
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -107,7 +114,7 @@ def test_double_submit_creates_one_administration(login_as, world: World) -> Non
 
 
 def test_carol_cannot_enter_scores_for_alices_client(login_as, world: World) -> None:
-    episode, session = _episode_with_session(world)
+    episode, _session = _episode_with_session(world)
     response = login_as(world.carol).post(
         f"/clients/episodes/{episode.id}/measures/phq9", data=_phq9([1] * 9)
     )
@@ -116,14 +123,21 @@ def test_carol_cannot_enter_scores_for_alices_client(login_as, world: World) -> 
 
 def test_unknown_instrument_is_404(login_as, world: World) -> None:
     episode, _ = _episode_with_session(world)
-    assert login_as(world.alice).get(f"/clients/episodes/{episode.id}/measures/oq45").status_code == 404
+    assert (
+        login_as(world.alice).get(f"/clients/episodes/{episode.id}/measures/oq45").status_code
+        == 404
+    )
 
 
 def test_service_records_entry_mode(world: World) -> None:
     episode, session = _episode_with_session(world)
     recorded = measures.record_administration(
-        episode=episode, session=session, instrument_code="gad7",
-        answers={str(i): 2 for i in range(1, 8)}, entry_mode=EntryMode.PAPER, by=world.alice,
+        episode=episode,
+        session=session,
+        instrument_code="gad7",
+        answers={str(i): 2 for i in range(1, 8)},
+        entry_mode=EntryMode.PAPER,
+        by=world.alice,
     )
     row = db.session.scalar(sa.select(Administration))
     assert recorded.created and row.entry_mode == "paper" and row.total == 14

@@ -49,11 +49,15 @@ def test_override_is_recorded_used_and_shown(client, login_as, world: World) -> 
         episode=episode, session_date=date(2026, 9, 2), attended=True, by=world.alice
     )
     answers = {f"item_{i}": 1 for i in range(1, 10)} | {"item_9": 0, "item_8": 3}
-    page = login_as(world.alice).post(
-        f"/clients/episodes/{episode.id}/measures/phq9",
-        data=answers | {"session_id": session.id},
-        follow_redirects=True,
-    ).get_data(as_text=True)
+    page = (
+        login_as(world.alice)
+        .post(
+            f"/clients/episodes/{episode.id}/measures/phq9",
+            data=answers | {"session_id": session.id},
+            follow_redirects=True,
+        )
+        .get_data(as_text=True)
+    )
     assert "12 or more is in the clinical range" in page
     assert "Service override: was 10" in page and "local audit 2026" in page
     assert '<dd class="clinical">in the non-clinical range</dd>' in page  # 10 < 12
@@ -71,10 +75,14 @@ def test_override_without_reason_is_refused(login_as, world: World) -> None:
 
 def test_empty_value_returns_to_the_published_threshold(login_as, world: World) -> None:
     admin = login_as(world.ada)
-    admin.post("/admin/settings/overrides",
-               data={"code": "gad7", "field": "reliable_change", "value": "5", "reason": "a"})
-    admin.post("/admin/settings/overrides",
-               data={"code": "gad7", "field": "reliable_change", "value": "", "reason": "back"})
+    admin.post(
+        "/admin/settings/overrides",
+        data={"code": "gad7", "field": "reliable_change", "value": "5", "reason": "a"},
+    )
+    admin.post(
+        "/admin/settings/overrides",
+        data={"code": "gad7", "field": "reliable_change", "value": "", "reason": "back"},
+    )
     rules = measures.rules_for(measures.get_definition("gad7"))
     assert rules.reliable_change.value == 4
     assert [h.new_value for h in settings.override_history("gad7")] == [None, 5]
@@ -82,10 +90,17 @@ def test_empty_value_returns_to_the_published_threshold(login_as, world: World) 
 
 def test_options_are_saved_and_audited(login_as, world: World) -> None:
     data = {
-        "trajectory_method": "empirical", "no_change_session": 5, "overdue_days": 14,
-        "overdue_sessions": 2, "rupture_k": 1.5, "escalate_red_after_hours": 24,
-        "escalate_risk_after_hours": 12, "pre_session_measures": "phq9, core10",
-        "post_session_measures": "srs", "handover_idle_minutes": 5, "remote_link_days": 3,
+        "trajectory_method": "empirical",
+        "no_change_session": 5,
+        "overdue_days": 14,
+        "overdue_sessions": 2,
+        "rupture_k": 1.5,
+        "escalate_red_after_hours": 24,
+        "escalate_risk_after_hours": 12,
+        "pre_session_measures": "phq9, core10",
+        "post_session_measures": "srs",
+        "handover_idle_minutes": 5,
+        "remote_link_days": 3,
         "clients_see_progress_graph": "y",
     }
     login_as(world.ada).post("/admin/settings/options", data=data)

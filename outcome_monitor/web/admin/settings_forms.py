@@ -48,7 +48,8 @@ class ServiceOptionsForm(FlaskForm):
         ],
     )
     no_change_session = IntegerField(
-        _l("Flag no reliable improvement by session"), validators=[InputRequired(), NumberRange(2, 50)]
+        _l("Flag no reliable improvement by session"),
+        validators=[InputRequired(), NumberRange(2, 50)],
     )
     overdue_days = IntegerField(
         _l("Overdue outcome measure after days"), validators=[InputRequired(), NumberRange(1, 365)]

@@ -18,12 +18,16 @@ def cutoff_words(cutoff: Cutoff, direction: Direction) -> str:
     """E.g. '10 or more is in the clinical range' or 'below 36 is in the clinical range'."""
     worse_is_higher = direction == Direction.HIGHER_IS_WORSE
     if worse_is_higher:
-        bound = _("%(v)s or more", v=num(cutoff.value)) if cutoff.inclusive else _(
-            "above %(v)s", v=num(cutoff.value)
+        bound = (
+            _("%(v)s or more", v=num(cutoff.value))
+            if cutoff.inclusive
+            else _("above %(v)s", v=num(cutoff.value))
         )
     else:
-        bound = _("%(v)s or less", v=num(cutoff.value)) if cutoff.inclusive else _(
-            "below %(v)s", v=num(cutoff.value)
+        bound = (
+            _("%(v)s or less", v=num(cutoff.value))
+            if cutoff.inclusive
+            else _("below %(v)s", v=num(cutoff.value))
         )
     return _("%(bound)s is in the clinical range", bound=bound)
 
@@ -39,6 +43,9 @@ def rc_words(threshold: ReliableChangeThreshold) -> str:
 @bp.app_template_filter("source_words")
 def source_words(threshold: Cutoff | ReliableChangeThreshold) -> str:
     tag_words = {
-        "V": _("verified"), "S": _("secondary source"), "U": _("UNVERIFIED"), "C": _("computed"),
+        "V": _("verified"),
+        "S": _("secondary source"),
+        "U": _("UNVERIFIED"),
+        "C": _("computed"),
     }
     return f"{threshold.source} [{threshold.tag.value}: {tag_words[threshold.tag.value]}]"

@@ -58,7 +58,9 @@ def _vas_field(definition: InstrumentDefinition, item: Item) -> FloatField:
     )
 
 
-def administration_form(definition: InstrumentDefinition, sessions: list[SelectChoice]) -> FlaskForm:
+def administration_form(
+    definition: InstrumentDefinition, sessions: list[SelectChoice]
+) -> FlaskForm:
     """Build and instantiate the entry form for ``definition``."""
 
     class AdministrationForm(FlaskForm):

@@ -43,14 +43,20 @@ def enter(episode_id: int, code: str):  # type: ignore[no-untyped-def]
         session = db.session.get(TherapySession, form.session_id.data or -1)
         try:
             recorded = measures.record_administration(
-                episode=episode, session=session, instrument_code=code,
-                answers=answers_from(form, definition), entry_mode=EntryMode.THERAPIST,
-                by=current_user, submission_key=form.submission_key.data,
+                episode=episode,
+                session=session,
+                instrument_code=code,
+                answers=answers_from(form, definition),
+                entry_mode=EntryMode.THERAPIST,
+                by=current_user,
+                submission_key=form.submission_key.data,
             )
         except ServiceError as error:
             flash(_("Not saved: %(reason)s", reason=error), "error")
         else:
-            return redirect(url_for("measures.result", administration_id=recorded.administration.id))
+            return redirect(
+                url_for("measures.result", administration_id=recorded.administration.id)
+            )
     fields = [form[item_field_name(item)] for item in definition.items]
     return render_template(
         "measures/enter.html", episode=episode, definition=definition, form=form, fields=fields
