@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import secrets
 from dataclasses import dataclass
@@ -9,9 +10,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from outcome_monitor.core.simulate import AllianceSpec, preset, simulate
 from outcome_monitor.extensions import db
-from outcome_monitor.models import EpisodeStatus, Role, User
-from outcome_monitor.services import accounts, care
+from outcome_monitor.models import EntryMode, EpisodeStatus, Role, User
+from outcome_monitor.services import accounts, care, measures
 
 ADMIN_EMAIL = "admin@demo.local"
 SUPERVISOR_EMAIL = "supervisor@demo.local"
@@ -37,6 +39,28 @@ def demo_emails() -> tuple[str, ...]:
     return (ADMIN_EMAIL, SUPERVISOR_EMAIL, *(t[0] for t in THERAPISTS))
 
 
+@dataclass(frozen=True)
+class DemoCourse:
+    """Synthetic scores for one client's sessions (PHQ-9 and SRS totals from the simulator)."""
+
+    phq9: tuple[float, ...]
+    srs: tuple[float, ...]
+    risk_session: int | None
+
+
+def demo_courses(n: int) -> list[DemoCourse]:
+    """``n`` simulated courses (reference §6 generator), long enough for any demo episode."""
+    # Most clients in routine care rate the alliance near the ceiling; a few ruptures are planted.
+    alliance = AllianceSpec(level_mean=37.5, level_sd=2.0, rupture_share=0.12)
+    spec = dataclasses.replace(preset("phq9"), alliance=alliance)
+    episodes = simulate(spec, episodes=n * 8, seed=DEMO_SEED)
+    long_enough = [e for e in episodes if len(e.scores) >= 8][:n]
+    return [
+        DemoCourse(e.scores, e.alliance, 3 if i % 17 == 5 else None)
+        for i, e in enumerate(long_enough)
+    ]
+
+
 def seed_demo(*, password: str | None, today: date) -> DemoResult:
     """Create the demo service once; later runs only (re)set the password when one is given.
 
@@ -51,10 +75,11 @@ def seed_demo(*, password: str | None, today: date) -> DemoResult:
     password = password or secrets.token_urlsafe(9)
     therapists = _create_accounts(password)
     rng = random.Random(DEMO_SEED)
+    courses = demo_courses(len(therapists) * CLIENTS_PER_THERAPIST)
     for index, therapist in enumerate(therapists):
         for n in range(CLIENTS_PER_THERAPIST):
-            code = f"DEMO-{index * CLIENTS_PER_THERAPIST + n + 1:03d}"
-            _create_client_history(code, therapist, rng, today)
+            number = index * CLIENTS_PER_THERAPIST + n
+            _create_client_history(f"DEMO-{number + 1:03d}", therapist, rng, today, courses[number])
     return DemoResult(created=True, password=password, emails=demo_emails())
 
 
@@ -92,7 +117,9 @@ def _create_accounts(password: str) -> list[User]:
     ]
 
 
-def _create_client_history(code: str, therapist: User, rng: random.Random, today: date) -> None:
+def _create_client_history(
+    code: str, therapist: User, rng: random.Random, today: date, course: DemoCourse
+) -> None:
     """One client: an episode opened within the last 26 weeks, with weekly sessions."""
     client = care.create_client(
         code=code,
@@ -112,13 +139,59 @@ def _create_client_history(code: str, therapist: User, rng: random.Random, today
         count = max(1, rng.randint(1, max(1, count - 1)))
     for number in range(count):
         attended = number == 0 or rng.random() > 0.08
-        care.record_session(
+        session = care.record_session(
             episode=episode,
             session_date=opened + timedelta(weeks=number),
             attended=attended,
             by=therapist,
         )
+        if attended:
+            _record_scores(episode, session, course, number, therapist)
     _maybe_close(episode, outcome, count, planned, opened, today)
+
+
+def _record_scores(episode, session, course: DemoCourse, number: int, by: User) -> None:  # type: ignore[no-untyped-def]
+    """PHQ-9 and GAD-7 before the session, SRS after it, through the one scoring path."""
+    index = min(number, len(course.phq9) - 1)
+    phq9 = course.phq9[index]
+    risk = 1.0 if course.risk_session == number else 0.0
+    mode = EntryMode.CLIENT_TABLET if number % 2 else EntryMode.THERAPIST
+    gad7 = min(21.0, max(0.0, round(phq9 * 0.7 + (number % 3) - 1)))
+    for code, answers in (
+        ("phq9", _phq9_answers(phq9, risk)),
+        ("gad7", spread(gad7, [str(i) for i in range(1, 8)], 3)),
+        ("srs", _srs_answers(course.srs[min(number, len(course.srs) - 1)])),
+    ):
+        measures.record_administration(
+            episode=episode,
+            session=session,
+            instrument_code=code,
+            answers=answers,
+            entry_mode=mode,
+            by=by,
+        )
+
+
+def spread(total: float, items: list[str], top: int) -> dict[str, float | None]:
+    """Whole-point answers on ``items`` (0..top each) that add up to ``total``."""
+    left = round(total)
+    answers: dict[str, float | None] = {}
+    for position, item in enumerate(items):
+        share = min(top, -(-left // (len(items) - position)))
+        answers[item] = float(share)
+        left -= share
+    return answers
+
+
+def _phq9_answers(total: float, risk: float) -> dict[str, float | None]:
+    answers = spread(max(0.0, min(24.0, total - risk)), [str(i) for i in range(1, 9)], 3)
+    answers["9"] = risk + max(0.0, total - 24 - risk)
+    return answers
+
+
+def _srs_answers(total: float) -> dict[str, float | None]:
+    tenths = round(total * 10)
+    return {str(i + 1): (tenths // 4 + (1 if i < tenths % 4 else 0)) / 10 for i in range(4)}
 
 
 def _maybe_close(episode, outcome: str, count: int, planned: int, opened: date, today: date):  # type: ignore[no-untyped-def]

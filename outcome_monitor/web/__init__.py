@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from outcome_monitor.web import admin, auth, clients, health, measures, session_guard
+    from outcome_monitor.web import admin, alerts, auth, clients, health, measures, session_guard
 
     session_guard.init_app(app)
     app.register_blueprint(auth.bp)
@@ -14,3 +14,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(measures.bp)
+    app.register_blueprint(alerts.bp)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from outcome_monitor.services import ServiceError, access, care, measures
+from outcome_monitor.services import ServiceError, access, alerting, care, measures, worklist
 from outcome_monitor.web.clients import bp
 from outcome_monitor.web.clients.forms import (
     ClientForm,
@@ -19,8 +19,9 @@ from outcome_monitor.web.helpers import client_or_404, clinical_required, episod
 @bp.route("/")
 @clinical_required
 def caseload():  # type: ignore[no-untyped-def]
-    rows = care.caseload(current_user)
-    return render_template("clients/caseload.html", rows=rows)
+    sort = request.args.get("sort", "attention")
+    entries = worklist.caseload_entries(current_user, sort=sort)
+    return render_template("clients/caseload.html", entries=entries, sort=sort)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -61,6 +62,10 @@ def detail(client_id: int):  # type: ignore[no-untyped-def]
         client=client,
         episode=episode,
         administrations=measures.episode_administrations(episode) if episode else [],
+        open_alerts=alerting.unresolved(episode) if episode else [],
+        past_alerts=[a for a in worklist.alert_history(episode) if a.status == "resolved"]
+        if episode
+        else [],
         instruments=measures.enabled_instruments(),
         open_form=OpenEpisodeForm(),
         close_form=CloseEpisodeForm(),

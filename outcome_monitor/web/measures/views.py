@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, Episode, TherapySession
-from outcome_monitor.services import NotFound, ServiceError, measures
+from outcome_monitor.services import NotFound, ServiceError, alerting, measures
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 from outcome_monitor.web.measures import bp
 from outcome_monitor.web.measures.forms import administration_form, answers_from, item_field_name
@@ -73,6 +73,7 @@ def result(administration_id: int):  # type: ignore[no-untyped-def]
         episode=episode,
         view=measures.interpret(administration),
         overrides=measures.threshold_notes(administration.instrument_code),
+        raised=[a for a in alerting.unresolved(episode) if a.administration_id == administration.id],
     )
 
 
