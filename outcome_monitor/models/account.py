@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model, db
 from outcome_monitor.models.types import UTCDateTime, utcnow
 
 
@@ -27,7 +27,7 @@ team_supervisor = sa.Table(
 )
 
 
-class Team(db.Model):
+class Team(Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -43,7 +43,7 @@ class Team(db.Model):
         return f"<Team {self.name}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     display_name: so.Mapped[str] = so.mapped_column(sa.String(120))

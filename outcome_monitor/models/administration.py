@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.care import Episode, TherapySession
 from outcome_monitor.models.types import UTCDateTime, utcnow
@@ -23,7 +23,7 @@ class EntryMode(StrEnum):
     IMPORT = "import"
 
 
-class Administration(db.Model):
+class Administration(Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     episode_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("episode.id"), index=True)
     session_id: so.Mapped[int | None] = so.mapped_column(

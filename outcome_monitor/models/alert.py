@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.administration import Administration
 from outcome_monitor.models.care import Episode
@@ -22,7 +22,7 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-class Alert(db.Model):
+class Alert(Model):
     __table_args__ = (
         # At most one unresolved alert of a type per episode and measure: re-evaluation updates it.
         sa.Index(

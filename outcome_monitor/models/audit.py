@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model
 from outcome_monitor.models.types import UTCDateTime, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Written by services in the same transaction as the change; never updated or deleted."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.types import UTCDateTime, utcnow
 
@@ -19,7 +19,7 @@ class EpisodeStatus(StrEnum):
     DROPPED_OUT = "dropped_out"
 
 
-class Client(db.Model):
+class Client(Model):
     """A client known only by a pseudonymous code; no names are stored anywhere."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -42,7 +42,7 @@ class Client(db.Model):
         return active[-1] if active else None
 
 
-class Episode(db.Model):
+class Episode(Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("client.id"), index=True)
     therapist_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
@@ -62,7 +62,7 @@ class Episode(db.Model):
         return self.status == EpisodeStatus.ACTIVE
 
 
-class TherapySession(db.Model):
+class TherapySession(Model):
     """One session of an episode (called ``Session`` in the clinic; renamed to avoid
     confusion with the database session)."""
 

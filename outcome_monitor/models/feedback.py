@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model
 from outcome_monitor.models.types import UTCDateTime, utcnow
 
 
-class TrajectoryModelVersion(db.Model):
+class TrajectoryModelVersion(Model):
     """One fitted trajectory model for one measure; each evaluation names the version it used."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -23,7 +23,7 @@ class TrajectoryModelVersion(db.Model):
     parameters: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON)
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """One run of a scheduled job: when it started and ended, and how."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.care import Episode, TherapySession
 from outcome_monitor.models.types import UTCDateTime, utcnow
@@ -37,7 +37,7 @@ OPEN_HANDOVER_STATUSES = (
 )
 
 
-class HandOver(db.Model):
+class HandOver(Model):
     """A tablet handed to the client in the room for the chosen measures."""
 
     __tablename__ = "hand_over"
@@ -62,7 +62,7 @@ class HandOver(db.Model):
     unlocked_by: so.Mapped[User | None] = so.relationship(foreign_keys=[unlocked_by_id])
 
 
-class RemoteLink(db.Model):
+class RemoteLink(Model):
     """A one-time link for the client's own phone; only a hash of its token is stored."""
 
     __tablename__ = "remote_link"
@@ -89,7 +89,7 @@ class RemoteLink(db.Model):
         return None
 
 
-class DraftAnswer(db.Model):
+class DraftAnswer(Model):
     """One answer given so far, owned by exactly one hand-over or remote link."""
 
     __tablename__ = "draft_answer"

@@ -8,19 +8,19 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.extensions import db
+from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.types import UTCDateTime, utcnow
 
 
-class InstrumentSetting(db.Model):
+class InstrumentSetting(Model):
     """Whether an instrument is offered in this service (absent row: enabled)."""
 
     code: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
     enabled: so.Mapped[bool] = so.mapped_column(default=True)
 
 
-class ThresholdOverride(db.Model):
+class ThresholdOverride(Model):
     """One change of a published threshold by the service; the newest row per field is in force.
 
     ``new_value`` None means "back to the published value".
@@ -38,7 +38,7 @@ class ThresholdOverride(db.Model):
     created_by: so.Mapped[User | None] = so.relationship()
 
 
-class ServiceSetting(db.Model):
+class ServiceSetting(Model):
     """A named service option (values validated by services.settings)."""
 
     key: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)

@@ -9,7 +9,7 @@ from outcome_monitor.models import Client, Episode, Role, User, team_supervisor
 from outcome_monitor.services import NotFound
 
 
-def visible_therapist_ids(user: User) -> sa.Select[tuple[int]]:
+def visible_therapist_ids(user: User) -> sa.Select[int]:
     """The therapists whose clients ``user`` may see (admins: none, by design)."""
     if user.role == Role.THERAPIST:
         return sa.select(User.id).where(User.id == user.id)
@@ -19,7 +19,7 @@ def visible_therapist_ids(user: User) -> sa.Select[tuple[int]]:
     return sa.select(User.id).where(sa.false())
 
 
-def visible_clients(user: User) -> sa.Select[tuple[Client]]:
+def visible_clients(user: User) -> sa.Select[Client]:
     return sa.select(Client).where(Client.therapist_id.in_(visible_therapist_ids(user)))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -259,7 +260,7 @@ def escalate_overdue(*, now: datetime) -> int:
             .values(escalated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount == 1:
+        if cast(sa.CursorResult[Any], claimed).rowcount == 1:
             record(
                 by=None,
                 action="alert.escalate",

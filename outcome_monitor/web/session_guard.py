@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from outcome_monitor.extensions import db, login_manager
 from outcome_monitor.models import User
@@ -20,7 +21,7 @@ def load_user(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _expire_idle_session(app: Flask) -> Response | None:
+def _expire_idle_session(app: Flask) -> WerkzeugResponse | None:
     """Log out a user who has been inactive for longer than SESSION_IDLE_MINUTES."""
     if request.endpoint in (None, "static", "health.healthz"):
         return None
