@@ -70,6 +70,7 @@ def register(app: Flask) -> None:
     from outcome_monitor.analysis.backtest_cli import backtest_command
     from outcome_monitor.analysis.clinsig_cli import clinical_significance
     from outcome_monitor.analysis.simulate_cli import simulate_command
+    from outcome_monitor.jobs.cli import scheduler_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
@@ -77,3 +78,4 @@ def register(app: Flask) -> None:
         if command.name not in outcomes.commands:
             outcomes.add_command(command)
     app.cli.add_command(outcomes)
+    app.cli.add_command(scheduler_cli)

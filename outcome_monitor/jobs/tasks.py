@@ -1,0 +1,41 @@
+"""The job functions: each opens an app context (``run_tracked``), calls one service and
+returns a one-line summary. Module-level, so the job table can name them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from outcome_monitor.jobs.runs import JobResult, run_tracked, service_timezone
+from outcome_monitor.services import alerting, refit
+
+
+def refit_job(app: Flask) -> JobResult:
+    """Refit the expected-trajectory models from the service's closed episodes."""
+    return run_tracked(app, "refit_models", _refit)
+
+
+def escalation_job(app: Flask) -> JobResult:
+    """Escalate red and risk alerts left unacknowledged (each alert once, however many runs)."""
+    return run_tracked(app, "escalate_alerts", _escalate)
+
+
+def overdue_job(app: Flask) -> JobResult:
+    """Raise or clear 'overdue outcome measure' on every active episode."""
+    return run_tracked(app, "overdue_measures", _overdue)
+
+
+def _refit(now: datetime) -> str:
+    return refit.refit_models(now=now).summary()
+
+
+def _escalate(now: datetime) -> str:
+    return f"escalated {alerting.escalate_overdue(now=now)} alerts"
+
+
+def _overdue(now: datetime) -> str:
+    # "Today" is the clinic's date, not UTC's: at 00:30 in London it is already tomorrow.
+    today = now.astimezone(service_timezone(current_app)).date()
+    overdue = alerting.check_overdue(today=today, now=now)
+    return f"{overdue} active episodes have an overdue outcome measure"

@@ -1,0 +1,173 @@
+"""Refitting the trajectory models from the service's closed episodes (synthetic data only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from outcome_monitor.core.simulate import preset, simulate
+from outcome_monitor.core.trajectories import EmpiricalModel, NeighboursModel
+from outcome_monitor.extensions import db
+from outcome_monitor.models import (
+    Administration,
+    Alert,
+    AuditEvent,
+    Client,
+    EntryMode,
+    Episode,
+    EpisodeStatus,
+    TherapySession,
+    TrajectoryModelVersion,
+    User,
+)
+from outcome_monitor.services import care, feedback, measures, refit, settings
+from tests.conftest import World, count
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+START = date(2025, 1, 6)
+
+
+def insert_closed_episodes(
+    therapist: User,
+    *,
+    n: int,
+    code: str = "phq9",
+    status: EpisodeStatus = EpisodeStatus.CLOSED,
+    seed: int = 7,
+) -> None:
+    """Fixture rows written directly (much faster than the services): simulated episodes."""
+    version = measures.library()[code].version
+    for i, sim in enumerate(simulate(preset(code), episodes=n, seed=seed)):
+        client = Client(code=f"R-{status}-{seed}-{i:03d}", therapist_id=therapist.id)
+        weeks = len(sim.scores)
+        episode = Episode(
+            client=client,
+            therapist_id=therapist.id,
+            opened_on=START,
+            status=str(status),
+            closed_on=None if status == EpisodeStatus.ACTIVE else START + timedelta(weeks=weeks),
+        )
+        for number, total in enumerate(sim.scores, start=1):
+            session = TherapySession(
+                episode=episode, number=number, date=START + timedelta(weeks=number - 1)
+            )
+            db.session.add(
+                Administration(
+                    episode=episode,
+                    session=session,
+                    instrument_code=code,
+                    instrument_version=version,
+                    answers={},
+                    total=total,
+                    entry_mode=EntryMode.IMPORT.value,
+                )
+            )
+    db.session.commit()
+
+
+def _lower_minimum(world: World, minimum: int = 20, **more: object) -> None:
+    settings.update_settings(changes={"empirical_min_episodes": minimum, **more}, by=world.ada)
+
+
+def test_enough_closed_episodes_store_a_version_per_method(world: World) -> None:
+    insert_closed_episodes(world.alice, n=30)
+    _lower_minimum(world)
+    result = refit.refit_models(now=NOW)
+    stored = {(v.instrument_code, v.method): v for v in result.stored}
+    assert set(stored) == {("phq9", "empirical"), ("phq9", "neighbours")}
+    empirical = stored[("phq9", "empirical")]
+    assert empirical.fitted_at == NOW
+    assert 20 <= empirical.n_reference <= 30
+    assert isinstance(EmpiricalModel.from_dict(empirical.parameters), EmpiricalModel)
+    assert isinstance(
+        NeighboursModel.from_dict(stored[("phq9", "neighbours")].parameters), NeighboursModel
+    )
+    audited = db.session.scalars(
+        sa.select(AuditEvent.object_id).where(AuditEvent.action == "model.refit")
+    ).all()
+    assert sorted(audited) == sorted(str(v.id) for v in result.stored)
+
+
+def test_measures_without_enough_data_fall_back_and_say_why(world: World) -> None:
+    insert_closed_episodes(world.alice, n=30)
+    result = refit.refit_models(now=NOW)  # the default minimum is 200 episodes
+    assert result.stored == []
+    assert count(TrajectoryModelVersion) == 0
+    assert count(AuditEvent, AuditEvent.action == "model.refit") == 0
+    assert "the empirical method needs 200" in result.skipped[("phq9", "empirical")]
+    assert "the neighbours method needs 200" in result.skipped[("phq9", "neighbours")]
+    assert "0 closed episodes" in result.skipped[("gad7", "empirical")]
+    assert "not fitted" in result.summary().splitlines()[0]
+
+
+def test_percentiles_come_from_the_settings(world: World) -> None:
+    insert_closed_episodes(world.alice, n=30)
+    _lower_minimum(world, band_yellow_percentile=80, band_red_percentile=95)
+    stored = refit.refit_models(now=NOW).stored
+    assert {
+        (v.parameters["yellow_percentile"], v.parameters["red_percentile"]) for v in stored
+    } == {(80.0, 95.0)}
+
+
+def test_only_closed_and_dropped_out_episodes_are_reference_data(world: World) -> None:
+    insert_closed_episodes(world.alice, n=12, status=EpisodeStatus.CLOSED, seed=1)
+    insert_closed_episodes(world.alice, n=8, status=EpisodeStatus.DROPPED_OUT, seed=2)
+    insert_closed_episodes(world.alice, n=9, status=EpisodeStatus.ACTIVE, seed=3)
+    assert len(refit.reference_episodes("phq9")) == 20
+    assert refit.reference_episodes("gad7") == []
+
+
+def test_only_enabled_outcome_measures_are_fitted(world: World) -> None:
+    settings.set_instrument_enabled(code="gad7", enabled=False, by=world.ada)
+    codes = {code for code, _method in refit.refit_models(now=NOW).skipped}
+    assert "gad7" not in codes
+    assert "srs" not in codes and "waisr" not in codes  # alliance measures have no trajectory
+    assert {"phq9", "core10", "ors"} <= codes
+
+
+def test_each_refit_adds_a_version_and_the_newest_is_in_use(world: World) -> None:
+    insert_closed_episodes(world.alice, n=30)
+    _lower_minimum(world, trajectory_method="empirical")
+    first = refit.refit_models(now=NOW).stored
+    second = refit.refit_models(now=NOW + timedelta(days=1)).stored
+    assert count(TrajectoryModelVersion) == 4
+    in_use = feedback.model_in_use("phq9")
+    newest = next(v for v in second if v.method == "empirical")
+    assert in_use.version is not None and in_use.version.id == newest.id
+    assert in_use.fallback_reason is None and isinstance(in_use.model, EmpiricalModel)
+    assert db.session.get(TrajectoryModelVersion, first[0].id) is not None
+
+
+def test_alerts_name_the_fitted_model_version(world: World) -> None:
+    # 15 -> 18 at session 2: not a reliable deterioration and green for the rational rule,
+    # but beyond the red bound of the model fitted on the synthetic reference episodes.
+    insert_closed_episodes(world.alice, n=30)
+    _lower_minimum(world, trajectory_method="empirical")
+    version = next(v for v in refit.refit_models(now=NOW).stored if v.method == "empirical")
+    episode = world.alices_client.current_episode
+    for on, answers in ((date(2026, 9, 1), _phq9(15)), (date(2026, 9, 8), _phq9(18))):
+        session = care.record_session(
+            episode=episode, session_date=on, attended=True, by=world.alice
+        )
+        recorded = measures.record_administration(
+            episode=episode,
+            session=session,
+            instrument_code="phq9",
+            answers=answers,
+            entry_mode=EntryMode.THERAPIST,
+            by=world.alice,
+        )
+    assert [(a.type, a.severity) for a in recorded.alerts] == [("not_on_track", "red")]
+    stored = db.session.scalars(sa.select(Alert).where(Alert.instrument_code == "phq9")).all()
+    assert stored and {a.model_version_id for a in stored} == {version.id}
+
+
+def _phq9(total: int) -> dict[str, float]:
+    """Nine answers summing to ``total`` with item 9 (the risk item) at 0."""
+    answers = {str(i): 0.0 for i in range(1, 10)}
+    for i in range(1, 9):
+        answers[str(i)] = float(min(3, total))
+        total -= int(answers[str(i)])
+    assert total == 0
+    return answers
