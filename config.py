@@ -84,6 +84,10 @@ class Config:
         self.SMTP_USERNAME = env.get("SMTP_USERNAME", "").strip() or None
         self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "") or None
         self.SMTP_STARTTLS = env_bool(env, "SMTP_STARTTLS", False)
+        self.SMTP_TIMEOUT = env_int(env, "SMTP_TIMEOUT", 10, minimum=1)
+        self.UNLOCK_RATE_LIMIT = env_str(env, "UNLOCK_RATE_LIMIT", "5 per minute")
+        self.LINK_RATE_LIMIT = env_str(env, "LINK_RATE_LIMIT", "60 per minute")
+        self.LINK_FAILURE_RATE_LIMIT = env_str(env, "LINK_FAILURE_RATE_LIMIT", "10 per minute")
         self.BABEL_DEFAULT_LOCALE = "en"
         self.WTF_CSRF_TIME_LIMIT = None
 

@@ -6,7 +6,17 @@ from flask import Flask
 
 
 def register_web(app: Flask) -> None:
-    from outcome_monitor.web import admin, alerts, auth, clients, health, measures, session_guard
+    from outcome_monitor.web import (
+        admin,
+        alerts,
+        auth,
+        clients,
+        health,
+        links,
+        measures,
+        session_guard,
+        tablet,
+    )
 
     session_guard.init_app(app)
     app.register_blueprint(auth.bp)
@@ -15,3 +25,5 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(measures.bp)
     app.register_blueprint(alerts.bp)
+    app.register_blueprint(tablet.bp)
+    app.register_blueprint(links.bp)

@@ -1,0 +1,7 @@
+"""Remote links: staff issue them; clients answer on their own phone without a login."""
+
+from flask import Blueprint
+
+bp = Blueprint("links", __name__)
+
+from outcome_monitor.web.links import views  # noqa: E402,F401

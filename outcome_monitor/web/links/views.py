@@ -1,0 +1,212 @@
+"""Remote-link pages. The client side needs no login and reaches nothing but its own questions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from outcome_monitor.extensions import limiter
+from outcome_monitor.models import RemoteLink
+from outcome_monitor.services import NotFound, ServiceError, links, measures
+from outcome_monitor.services.handover import IncompleteMeasure, next_measure, progress
+from outcome_monitor.services.links import IssuedLink, LinkUnavailable
+from outcome_monitor.services.mail import SmtpSettings
+from outcome_monitor.web.helpers import clinical_required, episode_or_404
+from outcome_monitor.web.links import bp
+from outcome_monitor.web.links.forms import IssueLinkForm
+from outcome_monitor.web.tablet.forms import BeginForm
+from outcome_monitor.web.tablet.questions import (
+    language_names,
+    languages_for,
+    page_item_ids,
+    page_view,
+    read_answers,
+)
+
+ViewResult = Response | str | tuple[str, int]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _use_limit() -> str:
+    return str(current_app.config.get("LINK_RATE_LIMIT") or "60 per minute")
+
+
+def _failure_limit() -> str:
+    return str(current_app.config.get("LINK_FAILURE_RATE_LIMIT") or "10 per minute")
+
+
+# Every client-side link page shares one counter per address; failed lookups (unknown, used or
+# expired tokens) have a stricter one of their own against guessing.
+link_use = limiter.shared_limit(_use_limit, scope="remote-link")
+link_failures = limiter.shared_limit(
+    _failure_limit, scope="remote-link-failures", deduct_when=lambda r: r.status_code in (404, 410)
+)
+
+
+def _link_or_gone(token: str) -> RemoteLink:
+    try:
+        return links.find_link(token=token, now=_now())
+    except LinkUnavailable as error:
+        page = render_template("links/gone.html", message=str(error), reason=error.reason)
+        abort(make_response(page, 410))
+    except NotFound as error:
+        abort(make_response(render_template("links/gone.html", message=str(error)), 404))
+
+
+@bp.route("/l/<token>")
+@link_use
+@link_failures
+def start(token: str) -> ViewResult:
+    link = _link_or_gone(token)
+    links.open_link(link=link, now=_now())
+    if link.language is None:
+        return _welcome(link, token, BeginForm(formdata=None))
+    return redirect(url_for(".measure", token=token, code=next_measure(link)))
+
+
+def _welcome(link: RemoteLink, token: str, form: BeginForm) -> str:
+    languages = languages_for(link.measures)
+    names = language_names(languages)
+    form.language.choices = [SelectChoice(code, names[code]) for code in languages]
+    form.language.data = form.language.data or languages[0]
+    return render_template(
+        "links/welcome.html", link=link, token=token, form=form, languages=languages
+    )
+
+
+@bp.route("/l/<token>/begin", methods=["POST"])
+@link_use
+@link_failures
+def begin(token: str) -> ViewResult:
+    link = _link_or_gone(token)
+    languages = languages_for(link.measures)
+    form = BeginForm()
+    form.language.choices = [SelectChoice(code, code) for code in languages]
+    if not form.validate_on_submit():
+        return _welcome(link, token, form)
+    links.begin_link(link=link, language=form.language.data or languages[0], now=_now())
+    return redirect(url_for(".start", token=token))
+
+
+@bp.route("/l/<token>/q/<code>", methods=["GET", "POST"])
+@link_use
+@link_failures
+def measure(token: str, code: str) -> ViewResult:
+    if request.method == "POST" and links.already_used(token):
+        return redirect(url_for(".done"))  # a second submit of the last page: answers are in
+    link = _link_or_gone(token)
+    if link.language is None or code != next_measure(link):
+        return redirect(url_for(".start", token=token))
+    if request.method == "POST":
+        return _submit(link, token, code)
+    return _page(link, token, code)
+
+
+def _page(
+    link: RemoteLink, token: str, code: str, error: str | None = None, missing: tuple[str, ...] = ()
+) -> str:
+    page = page_view(code=code, progress=progress(link), language=link.language, missing=missing)
+    return render_template("links/measure.html", token=token, page=page, error=error)
+
+
+def _submit(link: RemoteLink, token: str, code: str) -> ViewResult:
+    definition = measures.get_definition(code)
+    try:
+        answers = read_answers(definition, request.form, page_item_ids(definition, None))
+        links.submit_link_measure(link=link, code=code, answers=answers, now=_now())
+    except IncompleteMeasure as error:
+        return _page(link, token, code, str(error), error.missing)
+    except ServiceError as error:
+        return _page(link, token, code, str(error)), 400
+    if link.used_at is not None:
+        return redirect(url_for(".done"))
+    return redirect(url_for(".start", token=token))
+
+
+@bp.route("/l/<token>/answer", methods=["POST"])
+@link_use
+@link_failures
+def answer(token: str) -> ViewResult | tuple[Response, int]:
+    """Autosave of one answer (tablet.js)."""
+    link = _link_or_gone(token)
+    code = request.form.get("code", "")
+    try:
+        definition = measures.get_definition(code)
+        answers = read_answers(definition, request.form, page_item_ids(definition, None))
+        links.save_link_answers(link=link, code=code, answers=answers, now=_now())
+    except NotFound:
+        return jsonify(saved=False), 404
+    except ServiceError as error:
+        return jsonify(saved=False, error=str(error)), 400
+    return jsonify(saved=True)
+
+
+@bp.route("/l/done")
+def done() -> str:
+    return render_template("links/done.html")
+
+
+@bp.errorhandler(429)
+def too_many_requests(error: Exception) -> tuple[str, int]:
+    message = _("Too many attempts from this connection. Please wait a minute and try again.")
+    return render_template("links/gone.html", message=message, reason="rate"), 429
+
+
+@bp.route("/links/episodes/<int:episode_id>", methods=["POST"])
+@clinical_required
+def issue(episode_id: int) -> Response:
+    episode = episode_or_404(episode_id)
+    form = IssueLinkForm()
+    form.measures.choices = [SelectChoice(d.code, d.name) for d in measures.enabled_instruments()]
+    back = redirect(url_for("clients.detail", client_id=episode.client_id))
+    if not form.validate_on_submit():
+        flash(_("Choose at least one questionnaire and a validity of 1 to 60 days."), "error")
+        return back
+    try:
+        issued = links.issue_link(
+            episode=episode,
+            codes=form.measures.data or [],
+            by=current_user,
+            now=_now(),
+            valid_days=form.valid_days.data or 1,
+        )
+    except ServiceError as error:
+        flash(str(error), "error")
+        return back
+    url = url_for(".start", token=issued.token, _external=True)
+    flash(_("Link created (copy it now; it is not shown again): %(url)s", url=url), "link")
+    if form.email.data:
+        _send(issued, url, form.email.data)
+    return back
+
+
+def _send(issued: IssuedLink, url: str, address: str) -> None:
+    smtp = SmtpSettings.from_config(current_app.config)
+    if smtp is None:
+        flash(_("Email is not set up in this service; give the client the link yourself."), "error")
+        return
+    try:
+        links.send_link_email(
+            link=issued.link, url=url, to=address, smtp=smtp, by=current_user, now=_now()
+        )
+        flash(_("The link was emailed."), "success")
+    except ServiceError as error:
+        flash(str(error), "error")

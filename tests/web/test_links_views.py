@@ -1,0 +1,154 @@
+"""Remote-link views: issue, answer without a login, used vs expired, rate limit, email."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models import Administration, EntryMode, RemoteLink
+from outcome_monitor.services import links
+from tests.conftest import World, count
+from tests.services.test_links_service import smtp_server  # noqa: F401  (fixture)
+
+SRS = {"item-1": "8.0", "item-2": "8.5", "item-3": "9.0", "item-4": "9.0"}
+GAD7 = {f"item-{i}": "1" for i in range(1, 8)}
+
+
+def issue(world: World, *codes: str, now: datetime | None = None, days: int = 4) -> str:
+    return links.issue_link(
+        episode=world.alices_client.current_episode,
+        codes=list(codes or ("srs",)),
+        by=world.alice,
+        now=now or datetime.now(UTC),
+        valid_days=days,
+    ).token
+
+
+def test_the_therapist_issues_a_link_and_sees_it_once(login_as, world: World) -> None:
+    client = login_as(world.alice)
+    episode = world.alices_client.current_episode
+    response = client.post(
+        f"/links/episodes/{episode.id}",
+        data={"measures": ["gad7"], "valid_days": 4},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    token = re.search(r"http://localhost/l/([\w-]+)", page).group(1)
+    stored = db.session.scalars(sa.select(RemoteLink)).one()
+    assert stored.token_hash == links.hash_token(token)
+    assert "not opened yet" in page
+    assert token not in client.get(f"/clients/{world.alices_client.id}").get_data(as_text=True)
+
+
+def test_carol_cannot_issue_a_link_for_alices_client(login_as, world: World) -> None:
+    episode = world.alices_client.current_episode
+    response = login_as(world.carol).post(
+        f"/links/episodes/{episode.id}", data={"measures": ["srs"], "valid_days": 4}
+    )
+    assert response.status_code == 404
+    assert count(RemoteLink) == 0
+
+
+def test_a_client_answers_without_a_login_and_sees_nothing_else(
+    client: FlaskClient, world: World
+) -> None:
+    token = issue(world, "gad7", "srs")
+    welcome = client.get(f"/l/{token}").get_data(as_text=True)
+    assert "A few questions for you" in welcome and "A-001" not in welcome
+    client.post(f"/l/{token}/begin")
+    assert client.get(f"/l/{token}").location.endswith(f"/l/{token}/q/gad7")
+    client.post(f"/l/{token}/q/gad7", data=GAD7)
+    srs = client.get(f"/l/{token}/q/srs").get_data(as_text=True)
+    assert "Relationship" in srs and "Alice" not in srs and "A-001" not in srs
+    response = client.post(f"/l/{token}/q/srs", data=SRS, follow_redirects=True)
+    assert "Your answers have been sent" in response.get_data(as_text=True)
+    assert "34.5" not in response.get_data(as_text=True)
+    modes = db.session.scalars(sa.select(Administration.entry_mode)).all()
+    assert modes == [EntryMode.REMOTE_LINK, EntryMode.REMOTE_LINK]
+    assert client.get("/clients/").location.startswith("/login")
+
+
+def test_a_used_link_and_an_expired_link_say_so_differently(
+    client: FlaskClient, world: World
+) -> None:
+    used = issue(world)
+    client.post(f"/l/{used}/begin")
+    client.post(f"/l/{used}/q/srs", data=SRS)
+    expired = issue(world, now=datetime.now(UTC) - timedelta(days=5))
+    used_page = client.get(f"/l/{used}")
+    expired_page = client.get(f"/l/{expired}")
+    assert used_page.status_code == expired_page.status_code == 410
+    assert "already been used" in used_page.get_data(as_text=True)
+    assert "has expired" in expired_page.get_data(as_text=True)
+    assert client.get("/l/not-a-real-token").status_code == 404
+
+
+def test_a_double_submit_of_the_last_page_creates_one_administration(
+    client: FlaskClient, world: World
+) -> None:
+    token = issue(world)
+    client.post(f"/l/{token}/begin")
+    first = client.post(f"/l/{token}/q/srs", data=SRS)
+    second = client.post(f"/l/{token}/q/srs", data=SRS)
+    assert first.location == second.location == "/l/done"
+    assert count(Administration) == 1
+
+
+def test_answers_survive_a_reload(client: FlaskClient, world: World) -> None:
+    token = issue(world)
+    client.post(f"/l/{token}/begin")
+    assert client.post(f"/l/{token}/answer", data={"code": "srs", "item-2": "7.3"}).get_json() == {
+        "saved": True
+    }
+    page = client.get(f"/l/{token}/q/srs").get_data(as_text=True)
+    assert 'value="7.3"' in page
+
+
+def test_failed_link_lookups_are_rate_limited(
+    app: Flask, client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "LINK_FAILURE_RATE_LIMIT", "3 per minute")
+    codes = [client.get(f"/l/guess-{n}").status_code for n in range(4)]
+    assert codes == [404, 404, 404, 429]
+    assert "wait a minute" in client.get(f"/l/{issue(world)}").get_data(as_text=True)
+
+
+def test_issuing_with_an_email_sends_it(
+    app: Flask,
+    login_as,
+    world: World,
+    smtp_server,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    smtp, received = smtp_server
+    for key, value in {
+        "SMTP_HOST": smtp.host,
+        "SMTP_PORT": smtp.port,
+        "SMTP_FROM": smtp.sender,
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    episode = world.alices_client.current_episode
+    response = login_as(world.alice).post(
+        f"/links/episodes/{episode.id}",
+        data={"measures": ["srs"], "valid_days": 2, "email": "client@example.test"},
+        follow_redirects=True,
+    )
+    assert "The link was emailed" in response.get_data(as_text=True)
+    assert len(received) == 1 and "/l/" in received[0].get_payload()
+
+
+def test_without_smtp_the_therapist_is_told_to_pass_the_link_on(login_as, world: World) -> None:
+    episode = world.alices_client.current_episode
+    response = login_as(world.alice).post(
+        f"/links/episodes/{episode.id}",
+        data={"measures": ["srs"], "valid_days": 2, "email": "client@example.test"},
+        follow_redirects=True,
+    )
+    assert "Email is not set up" in response.get_data(as_text=True)
+    assert count(RemoteLink) == 1
