@@ -45,10 +45,12 @@ def evaluate_after_administration(administration: Administration) -> list[Alert]
     definition = measures.library()[administration.instrument_code]
     current = get_settings()
     db.session.flush()
+    is_alliance = definition.purpose == Purpose.ALLIANCE
     points = feedback.history(
-        measures.episode_administrations(administration.episode, definition.code)
+        measures.episode_administrations(administration.episode, definition.code),
+        from_intake=not is_alliance,
     )
-    if definition.purpose == Purpose.ALLIANCE:
+    if is_alliance:
         findings = _alliance_findings(definition, points, current)
         covered, version = ALLIANCE_TYPES, None
     else:

@@ -22,12 +22,16 @@ from outcome_monitor.services import measures
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
 
-def history(administrations: list[Administration]) -> tuple[ScorePoint, ...]:
-    """Score points numbered from the first measured session (1 = intake).
+def history(
+    administrations: list[Administration], *, from_intake: bool = True
+) -> tuple[ScorePoint, ...]:
+    """Score points by session; two administrations in one session: the later one counts.
 
-    Sessions count from the session of the first administration, so a measure first given at
-    therapy session 2 still has its intake at 1. Two administrations in one session: the later
-    one counts. Administrations without a session follow the previous point.
+    With ``from_intake`` (outcome measures) sessions count from the session of the first
+    administration, so a measure first given at therapy session 2 still has its intake at 1.
+    Without it (alliance measures, which have no intake) the therapy-session numbers are kept,
+    so alliance reasons and chart markers name the session the therapist knows.
+    Administrations without a session follow the previous point.
     """
     points: dict[int, ScorePoint] = {}
     first: int | None = None
@@ -37,7 +41,7 @@ def history(administrations: list[Administration]) -> tuple[ScorePoint, ...]:
             continue
         number = a.session.number if a.session else None
         if first is None:
-            first = number if number is not None else 1
+            first = number if number is not None and from_intake else 1
         index = last + 1 if number is None else max(number - first + 1, last, 1)
         on = a.session.date if a.session else a.created_at.date()
         points[index] = ScorePoint(session=index, on=on, score=a.total)

@@ -10,6 +10,7 @@ def register_web(app: Flask) -> None:
         admin,
         alerts,
         auth,
+        chart,
         clients,
         health,
         links,
@@ -27,3 +28,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(tablet.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(chart.bp)

@@ -23,7 +23,7 @@ def load_user(user_id: str) -> User | None:
 
 def _expire_idle_session(app: Flask) -> WerkzeugResponse | None:
     """Log out a user who has been inactive for longer than SESSION_IDLE_MINUTES."""
-    if request.endpoint in (None, "static", "health.healthz"):
+    if request.endpoint in (None, "static", "health.healthz", "charts.plotly_js"):
         return None
     now = datetime.now(UTC).timestamp()
     last_seen = session.get(LAST_SEEN)

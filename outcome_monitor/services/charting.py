@@ -1,0 +1,219 @@
+"""What the client progress chart shows, as plain values; ``web/charts.py`` draws the figure.
+
+Sessions on the chart are numbered as the feedback loop numbers them (``feedback.history``):
+1 = the first outcome measure (intake). The alliance series is shifted onto the same numbering,
+so both panels share one session axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
+from outcome_monitor.core.errors import CoreError
+from outcome_monitor.core.measure import Direction, MeasureRules
+from outcome_monitor.core.trajectories import (
+    ExpectedBand,
+    ScorePoint,
+    TrajectoryModel,
+    expected_curve,
+)
+from outcome_monitor.core.trajectories.base import DEFAULT_MAX_SESSION, INTAKE_SESSION
+from outcome_monitor.extensions import db
+from outcome_monitor.models import Administration, Alert, Episode
+from outcome_monitor.services import feedback, measures
+from outcome_monitor.services.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class AlertMarker:
+    """One alert, drawn at the session of the administration that raised (or last updated) it."""
+
+    session: int
+    score: float
+    type: str
+    severity: str | None
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """One measure in the episode: what it is, its cut-off, its scores and its alerts."""
+
+    code: str
+    label: str
+    name: str
+    direction: Direction
+    score_min: float
+    score_max: float
+    cutoff: float | None
+    points: tuple[ScorePoint, ...]
+    alerts: tuple[AlertMarker, ...] = ()
+
+    @property
+    def intake(self) -> float | None:
+        return next((p.score for p in self.points if p.session == INTAKE_SESSION), None)
+
+    @property
+    def latest(self) -> ScorePoint | None:
+        return self.points[-1] if self.points else None
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Everything the progress chart and its text summary need; ``outcome`` None = no chart.
+
+    ``band`` holds the expected curve and its yellow/red bounds for sessions 2..max(20, last
+    session); it is empty until there is a score after intake. ``method`` is the trajectory
+    method in use and ``fallback_reason`` says why the rational method stands in, if it does.
+    """
+
+    outcome: Series | None
+    alliance: Series | None = None
+    band: tuple[ExpectedBand, ...] = ()
+    method: str | None = None
+    fallback_reason: str | None = None
+    reliable_change: float | None = None
+
+    @property
+    def last_session(self) -> int:
+        sessions = [b.session for b in self.band]
+        for series in (self.outcome, self.alliance):
+            sessions += [p.session for p in series.points] if series else []
+        return max([DEFAULT_MAX_SESSION, *sessions])
+
+    @property
+    def rc_band(self) -> tuple[float, float] | None:
+        """Intake ± the reliable-change threshold, within the score range: no reliable change."""
+        outcome = self.outcome
+        if outcome is None or outcome.intake is None or self.reliable_change is None:
+            return None
+        low = max(outcome.intake - self.reliable_change, outcome.score_min)
+        return low, min(outcome.intake + self.reliable_change, outcome.score_max)
+
+
+def episode_chart_data(episode: Episode, current: ServiceSettings | None = None) -> ChartData:
+    """Gather the primary outcome measure, its expected band and alerts, and the alliance series."""
+    definition = feedback.primary_outcome(episode)
+    if definition is None:
+        return ChartData(outcome=None)
+    given = measures.episode_administrations(episode, definition.code)
+    rules = measures.rules_for(definition)
+    outcome = _series(episode, definition, rules, given)
+    in_use = feedback.model_in_use(definition.code, current)
+    rc = rules.reliable_change.value if rules.reliable_change else None
+    return ChartData(
+        outcome=outcome,
+        alliance=_alliance(episode, first_session=_first_session(given)),
+        band=_band(in_use.model, rules, outcome.points),
+        method=str(in_use.model.method),
+        fallback_reason=in_use.fallback_reason,
+        reliable_change=rc,
+    )
+
+
+def _series(
+    episode: Episode,
+    definition: InstrumentDefinition,
+    rules: MeasureRules,
+    given: Sequence[Administration],
+    shift: int = 0,
+) -> Series:
+    points = tuple(
+        ScorePoint(p.session + shift, p.on, p.score) for p in feedback.history(list(given))
+    )
+    return Series(
+        code=definition.code,
+        label=feedback.measure_label(definition.code),
+        name=definition.name,
+        direction=rules.direction,
+        score_min=rules.score_min,
+        score_max=rules.score_max,
+        cutoff=rules.cutoff.value if rules.cutoff else None,
+        points=points,
+        alerts=_markers(episode, definition.code, given, points, shift),
+    )
+
+
+def _alliance(episode: Episode, *, first_session: int) -> Series | None:
+    """The first alliance measure given in the episode, on the outcome's session numbering."""
+    definition = _first_given(episode, Purpose.ALLIANCE)
+    if definition is None:
+        return None
+    given = measures.episode_administrations(episode, definition.code)
+    if not any(a.total is not None for a in given):
+        return None
+    shift = _first_session(given) - first_session
+    return _series(episode, definition, measures.rules_for(definition), given, shift)
+
+
+def _first_given(episode: Episode, purpose: Purpose) -> InstrumentDefinition | None:
+    for a in measures.episode_administrations(episode):
+        definition = measures.library().get(a.instrument_code)
+        if definition is not None and definition.purpose == purpose:
+            return definition
+    return None
+
+
+def _first_session(given: Sequence[Administration]) -> int:
+    """The therapy-session number that ``history`` counts as session 1 (as it does)."""
+    first = next((a for a in given if a.total is not None), None)
+    return first.session.number if first is not None and first.session else 1
+
+
+def _session_of(given: Sequence[Administration]) -> dict[int, int]:
+    """Administration id -> its chart session, exactly as ``history`` numbers it."""
+    return {
+        a.id: feedback.history(list(given[: i + 1]))[-1].session
+        for i, a in enumerate(given)
+        if a.total is not None
+    }
+
+
+def _markers(
+    episode: Episode,
+    code: str,
+    given: Sequence[Administration],
+    points: Sequence[ScorePoint],
+    shift: int,
+) -> tuple[AlertMarker, ...]:
+    sessions = _session_of(given)
+    scores = {p.session: p.score for p in points}
+    alerts = db.session.scalars(
+        sa.select(Alert)
+        .where(Alert.episode_id == episode.id, Alert.instrument_code == code)
+        .order_by(Alert.opened_at, Alert.id)
+    )
+    return tuple(
+        AlertMarker(
+            session=sessions[a.administration_id] + shift,
+            score=scores[sessions[a.administration_id] + shift],
+            type=a.type,
+            severity=a.severity,
+            status=a.status,
+            reason=a.reason_text,
+        )
+        for a in alerts
+        if a.administration_id in sessions
+    )
+
+
+def _band(
+    model: TrajectoryModel, rules: MeasureRules, points: Sequence[ScorePoint]
+) -> tuple[ExpectedBand, ...]:
+    """The expected curve and bounds from session 2 on; none until a score after intake."""
+    intake = next((p.score for p in points if p.session == INTAKE_SESSION), None)
+    follow_up = [p for p in points if p.session > INTAKE_SESSION]
+    if intake is None or not follow_up:
+        return ()
+    last = max(DEFAULT_MAX_SESSION, follow_up[-1].session)
+    try:
+        return expected_curve(model, rules, intake=intake, history=follow_up, last_session=last)
+    except CoreError:
+        # A measure without a reliable-change threshold (or a model for another measure) has
+        # no band; the scores are still drawn.
+        return ()

@@ -1,0 +1,202 @@
+"""Chart data for the client progress chart: plain values gathered from one episode.
+
+Synthetic data only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from outcome_monitor.core.trajectories import RationalModel, expected_curve, model_from_dict
+from outcome_monitor.models import EntryMode, Episode
+from outcome_monitor.services import alerting, care, charting, measures, refit, settings
+from tests.conftest import World
+from tests.services.test_refit import insert_closed_episodes
+
+START = date(2026, 9, 1)
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def phq9(total: int) -> dict[str, float]:
+    """PHQ-9 answers summing to ``total``, item 9 (risk) always 0."""
+    answers = {str(i): 0.0 for i in range(1, 10)}
+    left = total
+    for i in range(1, 9):
+        answers[str(i)] = float(min(3, left))
+        left -= int(answers[str(i)])
+    assert left == 0
+    return answers
+
+
+def srs(total: float) -> dict[str, float]:
+    tenths = round(total * 10)
+    marks = [tenths // 4 + (1 if i < tenths % 4 else 0) for i in range(4)]
+    return {str(i + 1): m / 10 for i, m in enumerate(marks)}
+
+
+def give(world: World, *scores: tuple[str, dict[str, float]] | None) -> Episode:
+    """One attended session per argument; each gives the (code, answers) pairs listed in it."""
+    episode = world.alices_client.current_episode
+    for week, given in enumerate(scores):
+        session = care.record_session(
+            episode=episode,
+            session_date=START + timedelta(weeks=week),
+            attended=True,
+            by=world.alice,
+        )
+        for code, answers in given or ():
+            measures.record_administration(
+                episode=episode,
+                session=session,
+                instrument_code=code,
+                answers=answers,
+                entry_mode=EntryMode.THERAPIST,
+                by=world.alice,
+            )
+    return episode
+
+
+def phq9_sessions(*totals: int) -> list[tuple[tuple[str, dict[str, float]], ...]]:
+    return [(("phq9", phq9(t)),) for t in totals]
+
+
+def test_episode_without_outcome_scores_has_no_chart(world: World) -> None:
+    episode = give(world, None, (("srs", srs(38)),))
+
+    data = charting.episode_chart_data(episode)
+
+    assert data.outcome is None
+    assert data.band == ()
+
+
+def test_observed_points_are_numbered_from_the_first_outcome_measure(world: World) -> None:
+    episode = give(world, None, *phq9_sessions(20, 18, 19))
+
+    outcome = charting.episode_chart_data(episode).outcome
+
+    assert outcome is not None
+    assert [(p.session, p.score) for p in outcome.points] == [(1, 20), (2, 18), (3, 19)]
+    assert [p.on for p in outcome.points] == [START + timedelta(weeks=w) for w in (1, 2, 3)]
+    assert (outcome.code, outcome.label, outcome.score_min, outcome.score_max) == (
+        "phq9",
+        "PHQ-9",
+        0,
+        27,
+    )
+    assert outcome.cutoff == 10
+
+
+def test_intake_only_has_points_but_no_band(world: World) -> None:
+    episode = give(world, *phq9_sessions(20))
+
+    data = charting.episode_chart_data(episode)
+
+    assert data.outcome is not None and len(data.outcome.points) == 1
+    assert data.band == ()
+    assert data.rc_band == (14, 26)
+
+
+def test_rational_band_covers_sessions_2_to_20_from_the_model_in_use(world: World) -> None:
+    episode = give(world, *phq9_sessions(20, 18))
+    rules = measures.rules_for(measures.library()["phq9"])
+
+    data = charting.episode_chart_data(episode)
+
+    assert data.method == "rational" and data.fallback_reason is None
+    assert [b.session for b in data.band] == list(range(2, 21))
+    assert data.band == expected_curve(RationalModel(4, measure_code="phq9"), rules, intake=20)
+    assert data.band[0].red == 26 and data.band[-1].yellow == 14
+
+
+def test_band_reaches_the_last_session_beyond_20(world: World) -> None:
+    episode = give(world, *phq9_sessions(*[20] * 22))
+
+    data = charting.episode_chart_data(episode)
+
+    assert data.band[-1].session == 22
+    assert data.last_session == 22
+
+
+def test_reliable_change_band_is_intake_plus_and_minus_rc(world: World) -> None:
+    episode = give(world, *phq9_sessions(15, 14))
+
+    data = charting.episode_chart_data(episode)
+
+    assert data.reliable_change == 6
+    assert data.rc_band == (9, 21)
+
+
+def test_empirical_method_without_a_fitted_model_says_why(world: World) -> None:
+    settings.update_settings(changes={"trajectory_method": "empirical"}, by=world.ada)
+    episode = give(world, *phq9_sessions(20, 18))
+
+    data = charting.episode_chart_data(episode)
+
+    assert data.method == "rational"
+    assert data.fallback_reason is not None
+    assert "no empirical model has been fitted for phq9" in data.fallback_reason
+
+
+def test_fitted_empirical_model_gives_the_expected_curve(world: World) -> None:
+    insert_closed_episodes(world.alice, n=30)
+    settings.update_settings(
+        changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
+    )
+    version = next(v for v in refit.refit_models(now=NOW).stored if v.method == "empirical")
+    episode = give(world, *phq9_sessions(20, 18, 17))
+    rules = measures.rules_for(measures.library()["phq9"])
+
+    data = charting.episode_chart_data(episode)
+
+    assert data.method == "empirical" and data.fallback_reason is None
+    assert data.outcome is not None
+    follow_up = data.outcome.points[1:]
+    model = model_from_dict(version.parameters)
+    assert data.band == expected_curve(model, rules, intake=20, history=follow_up)
+    assert all(b.expected is not None for b in data.band)
+
+
+def test_alert_markers_sit_at_the_session_of_their_administration(world: World) -> None:
+    episode = give(world, *phq9_sessions(12, 12, 19))
+    raised = {a.type: a for a in alerting.unresolved(episode)}
+
+    outcome = charting.episode_chart_data(episode).outcome
+
+    assert outcome is not None
+    markers = {m.type: m for m in outcome.alerts}
+    assert {"reliable_deterioration", "not_on_track"} <= set(markers)
+    deterioration = markers["reliable_deterioration"]
+    assert (deterioration.session, deterioration.score) == (3, 19)
+    assert deterioration.reason == raised["reliable_deterioration"].reason_text
+    assert markers["not_on_track"].severity == "red"
+    assert markers["not_on_track"].status == "open"
+
+
+def test_alliance_series_has_its_cutoff_and_rupture_markers(world: World) -> None:
+    episode = give(
+        world,
+        *[(("phq9", phq9(15)), ("srs", srs(s))) for s in (38, 38.5, 38, 30)],
+    )
+
+    alliance = charting.episode_chart_data(episode).alliance
+
+    assert alliance is not None
+    assert [(p.session, p.score) for p in alliance.points] == [(1, 38), (2, 38.5), (3, 38), (4, 30)]
+    assert alliance.cutoff == 36
+    assert {m.type for m in alliance.alerts} == {"alliance_rupture", "low_alliance"}
+    assert {m.session for m in alliance.alerts} == {4}
+
+
+def test_alliance_is_drawn_on_the_outcome_sessions(world: World) -> None:
+    episode = give(world, (("phq9", phq9(15)),), (("phq9", phq9(14)), ("srs", srs(37))))
+
+    alliance = charting.episode_chart_data(episode).alliance
+
+    assert alliance is not None
+    assert [p.session for p in alliance.points] == [2]
+
+
+def test_no_alliance_measure_means_no_alliance_series(world: World) -> None:
+    episode = give(world, *phq9_sessions(15, 14))
+
+    assert charting.episode_chart_data(episode).alliance is None
