@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint scheduler bench clean-db
+.PHONY: run test lint coverage-core scheduler bench clean-db
 
 $(BIN)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: $(BIN)/.dev-installed
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy outcome_monitor
+
+# The statistics core must be fully covered by its own tests (tests/core), branches included.
+coverage-core: $(BIN)/.dev-installed
+	$(BIN)/pytest -q tests/core --cov=outcome_monitor/core --cov-branch \
+		--cov-report=term-missing:skip-covered --cov-fail-under=100
 
 scheduler: $(BIN)/.installed
 	$(FLASK) scheduler run

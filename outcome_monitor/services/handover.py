@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -369,12 +370,13 @@ def discard_handover(*, handover: HandOver, by: User, now: datetime) -> None:
     """Drop the unfinished answers; measures the client already finished stay recorded."""
     if handover.status not in (HandOverStatus.PAUSED, HandOverStatus.LOCKED):
         raise ServiceError(_l("Only a paused hand-over can be discarded."))
-    dropped = db.session.execute(
+    result = db.session.execute(
         sa.delete(DraftAnswer).where(
             DraftAnswer.handover_id == handover.id,
             DraftAnswer.instrument_code.not_in(completed_codes(handover)),
         )
-    ).rowcount
+    )
+    dropped = cast(sa.CursorResult[Any], result).rowcount
     handover.status = HandOverStatus.DISCARDED.value
     record(
         by=by,

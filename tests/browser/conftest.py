@@ -126,6 +126,8 @@ def bworld(browser_app: Flask) -> Iterator[BrowserWorld]:
 def shot(page: Any, name: str) -> None:
     """Save a screenshot for the user guide when UPDATE_SCREENSHOTS=1."""
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        if page.locator("[data-chart-url]").count():
+            page.wait_for_selector("[data-chart-url] .main-svg", timeout=15000)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,9 @@ def test_scheduler_process_stops_cleanly_on_sigterm() -> None:
             lines.append(line)
             if line.startswith("Scheduler started"):
                 break
+        time.sleep(0.5)  # let start() reach its wait loop; a busy CI machine is slow
         process.send_signal(signal.SIGTERM)
-        rest, _ = process.communicate(timeout=20)
+        rest, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()

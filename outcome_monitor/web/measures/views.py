@@ -73,7 +73,9 @@ def result(administration_id: int):  # type: ignore[no-untyped-def]
         episode=episode,
         view=measures.interpret(administration),
         overrides=measures.threshold_notes(administration.instrument_code),
-        raised=[a for a in alerting.unresolved(episode) if a.administration_id == administration.id],
+        raised=[
+            a for a in alerting.unresolved(episode) if a.administration_id == administration.id
+        ],
     )
 
 
