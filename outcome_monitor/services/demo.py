@@ -12,8 +12,9 @@ import sqlalchemy as sa
 
 from outcome_monitor.core.simulate import AllianceSpec, preset, simulate
 from outcome_monitor.extensions import db
-from outcome_monitor.models import EntryMode, EpisodeStatus, Role, User
-from outcome_monitor.services import accounts, care, measures
+from outcome_monitor.models import EntryMode, Episode, EpisodeStatus, Role, User
+from outcome_monitor.models.types import utcnow
+from outcome_monitor.services import accounts, alerting, care, measures
 
 ADMIN_EMAIL = "admin@demo.local"
 SUPERVISOR_EMAIL = "supervisor@demo.local"
@@ -80,6 +81,7 @@ def seed_demo(*, password: str | None, today: date) -> DemoResult:
         for n in range(CLIENTS_PER_THERAPIST):
             number = index * CLIENTS_PER_THERAPIST + n
             _create_client_history(f"DEMO-{number + 1:03d}", therapist, rng, today, courses[number])
+    alerting.check_overdue(today=today, now=utcnow())
     return DemoResult(created=True, password=password, emails=demo_emails())
 
 
@@ -129,14 +131,11 @@ def _create_client_history(
         gender=rng.choice(("female", "male", "non-binary", None)),
         preferred_language="en",
     )
-    opened = today - timedelta(weeks=rng.randint(1, 26), days=rng.randint(0, 6))
-    episode = care.open_episode(client=client, opened_on=opened, by=therapist)
-    planned = 2 + min(rng.randint(0, 14), rng.randint(0, 14))
     outcome = rng.choices(("complete", "dropout", "ongoing"), weights=(3, 1, 6))[0]
-    last_possible = (today - opened).days // 7 + 1
-    count = min(planned, last_possible)
-    if outcome == "dropout":
-        count = max(1, rng.randint(1, max(1, count - 1)))
+    planned = 2 + min(rng.randint(0, 14), rng.randint(0, 14))
+    count, weeks_back = _schedule(outcome, planned, rng)
+    opened = today - timedelta(weeks=weeks_back, days=rng.randint(0, 6))
+    episode = care.open_episode(client=client, opened_on=opened, by=therapist)
     for number in range(count):
         attended = number == 0 or rng.random() > 0.08
         session = care.record_session(
@@ -147,7 +146,20 @@ def _create_client_history(
         )
         if attended:
             _record_scores(episode, session, course, number, therapist)
-    _maybe_close(episode, outcome, count, planned, opened, today)
+    _maybe_close(episode, outcome, count, opened, today)
+
+
+def _schedule(outcome: str, planned: int, rng: random.Random) -> tuple[int, int]:
+    """Sessions held and weeks since opening: ongoing clients were seen in the last week
+    (a few have missed recent weeks, so the demo shows overdue measures); ended ones ended
+    before today."""
+    if outcome == "ongoing":
+        count = rng.randint(1, planned)
+        return count, count - 1 + (4 if rng.random() < 0.1 else 0)
+    if outcome == "dropout":
+        count = rng.randint(1, max(1, planned - 1))
+        return count, count - 1 + 3 + rng.randint(0, 10)
+    return planned, planned - 1 + rng.randint(1, max(1, 26 - planned))
 
 
 def _record_scores(episode, session, course: DemoCourse, number: int, by: User) -> None:  # type: ignore[no-untyped-def]
@@ -194,7 +206,7 @@ def _srs_answers(total: float) -> dict[str, float | None]:
     return {str(i + 1): (tenths // 4 + (1 if i < tenths % 4 else 0)) / 10 for i in range(4)}
 
 
-def _maybe_close(episode, outcome: str, count: int, planned: int, opened: date, today: date):  # type: ignore[no-untyped-def]
+def _maybe_close(episode: Episode, outcome: str, count: int, opened: date, today: date) -> None:
     last = opened + timedelta(weeks=max(count - 1, 0))
     if outcome == "dropout":
         care.close_episode(
@@ -204,7 +216,7 @@ def _maybe_close(episode, outcome: str, count: int, planned: int, opened: date, 
             reason="Stopped attending",
             by=episode.therapist,
         )
-    elif outcome == "complete" and count >= planned:
+    elif outcome == "complete":
         care.close_episode(
             episode=episode,
             closed_on=last,
