@@ -22,12 +22,8 @@ from outcome_monitor.extensions import db
 from outcome_monitor.models import EntryMode, Episode, RemoteLink, User
 from outcome_monitor.services import NotFound, ServiceError
 from outcome_monitor.services.audit import record
-from outcome_monitor.services.handover import (
-    check_codes,
-    next_measure,
-    record_measure,
-    save_answers,
-)
+from outcome_monitor.services.drafts import next_measure, record_measure, save_answers
+from outcome_monitor.services.handover import check_codes
 from outcome_monitor.services.mail import SmtpSettings, send_mail
 from outcome_monitor.services.measures import RecordedAdministration
 

@@ -16,9 +16,9 @@ from outcome_monitor.models import (
     HandOver,
     HandOverStatus,
 )
-from outcome_monitor.services import NotFound, ServiceError, accounts
+from outcome_monitor.services import NotFound, ServiceError, accounts, drafts
 from outcome_monitor.services import handover as handovers
-from outcome_monitor.services.handover import IncompleteMeasure
+from outcome_monitor.services.drafts import IncompleteMeasure
 from tests.conftest import PASSWORD, World, count
 
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -59,16 +59,16 @@ def test_start_refuses_a_second_open_handover_for_the_episode(world: World) -> N
 
 def test_each_answer_is_kept_as_a_draft(world: World) -> None:
     handover = start(world)
-    handovers.save_answers(owner=handover, code="phq9", answers={"1": 2.0}, now=NOW)
-    handovers.save_answers(owner=handover, code="phq9", answers={"1": 3.0, "2": 0.0}, now=NOW)
-    assert handovers.draft_answers(handover, "phq9") == {"1": 3.0, "2": 0.0}
+    drafts.save_answers(owner=handover, code="phq9", answers={"1": 2.0}, now=NOW)
+    drafts.save_answers(owner=handover, code="phq9", answers={"1": 3.0, "2": 0.0}, now=NOW)
+    assert drafts.draft_answers(handover, "phq9") == {"1": 3.0, "2": 0.0}
     assert count(DraftAnswer) == 2
 
 
 def test_an_invalid_answer_saves_nothing(world: World) -> None:
     handover = start(world)
     with pytest.raises(ServiceError):
-        handovers.save_answers(owner=handover, code="phq9", answers={"1": 1.0, "2": 7.0}, now=NOW)
+        drafts.save_answers(owner=handover, code="phq9", answers={"1": 1.0, "2": 7.0}, now=NOW)
     assert count(DraftAnswer) == 0
 
 
@@ -88,7 +88,7 @@ def test_a_second_submit_of_the_same_measure_creates_no_second_administration(
 ) -> None:
     handover = start(world)
     handovers.submit_measure(handover=handover, code="phq9", answers=PHQ9_MILD, now=NOW)
-    recorded = handovers.record_measure(
+    recorded = drafts.record_measure(
         owner=handover, code="phq9", entry_mode=EntryMode.CLIENT_TABLET, now=NOW
     )
     assert recorded.created is False
@@ -100,13 +100,13 @@ def test_too_many_missing_items_name_the_missing_ones(world: World) -> None:
     with pytest.raises(IncompleteMeasure) as raised:
         handovers.submit_measure(handover=handover, code="phq9", answers={"1": 1.0}, now=NOW)
     assert raised.value.missing == tuple(str(i) for i in range(2, 10))
-    assert handovers.draft_answers(handover, "phq9") == {"1": 1.0}
+    assert drafts.draft_answers(handover, "phq9") == {"1": 1.0}
     assert count(Administration) == 0
 
 
 def test_an_idle_handover_locks_and_keeps_its_answers(world: World) -> None:
     handover = start(world)
-    handovers.save_answers(owner=handover, code="phq9", answers={"1": 2.0}, now=NOW)
+    drafts.save_answers(owner=handover, code="phq9", answers={"1": 2.0}, now=NOW)
     assert not handovers.lock_if_idle(
         handover=handover, idle_minutes=10, now=NOW + timedelta(minutes=9)
     )
@@ -114,8 +114,8 @@ def test_an_idle_handover_locks_and_keeps_its_answers(world: World) -> None:
         handover=handover, idle_minutes=10, now=NOW + timedelta(minutes=11)
     )
     assert handover.status == HandOverStatus.LOCKED
-    assert handovers.draft_answers(handover, "phq9") == {"1": 2.0}
-    progress = handovers.progress(handover)
+    assert drafts.draft_answers(handover, "phq9") == {"1": 2.0}
+    progress = drafts.progress(handover)
     assert progress[0].missing == tuple(str(i) for i in range(2, 10))
     assert count(AuditEvent, AuditEvent.action == "handover.lock") == 1
 
@@ -178,11 +178,11 @@ def test_resume_reactivates_a_paused_handover(world: World) -> None:
 def test_discard_drops_drafts_but_keeps_finished_measures(world: World) -> None:
     handover = start(world)
     handovers.submit_measure(handover=handover, code="phq9", answers=PHQ9_MILD, now=NOW)
-    handovers.save_answers(owner=handover, code="srs", answers={"1": 5.0}, now=NOW)
+    drafts.save_answers(owner=handover, code="srs", answers={"1": 5.0}, now=NOW)
     handovers.lock_if_idle(handover=handover, idle_minutes=10, now=NOW + timedelta(hours=1))
     handovers.discard_handover(handover=handover, by=world.alice, now=NOW)
     assert handover.status == HandOverStatus.DISCARDED
-    assert handovers.draft_answers(handover, "srs") == {}
+    assert drafts.draft_answers(handover, "srs") == {}
     assert count(Administration) == 1
     assert handovers.open_handovers(world.alices_client.current_episode) == []
 

@@ -23,7 +23,7 @@ from wtforms import SelectChoice
 from outcome_monitor.extensions import limiter
 from outcome_monitor.models import RemoteLink
 from outcome_monitor.services import NotFound, ServiceError, links, measures
-from outcome_monitor.services.handover import IncompleteMeasure, next_measure, progress
+from outcome_monitor.services.drafts import IncompleteMeasure, next_measure, progress
 from outcome_monitor.services.links import IssuedLink, LinkUnavailable
 from outcome_monitor.services.mail import SmtpSettings
 from outcome_monitor.web.helpers import clinical_required, episode_or_404

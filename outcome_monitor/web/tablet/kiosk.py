@@ -25,9 +25,9 @@ from wtforms import SelectChoice
 
 from outcome_monitor.extensions import db, limiter
 from outcome_monitor.models import HandOver, HandOverStatus
-from outcome_monitor.services import NotFound, ServiceError, measures
+from outcome_monitor.services import NotFound, ServiceError, drafts, measures
 from outcome_monitor.services import handover as handovers
-from outcome_monitor.services.handover import IncompleteMeasure
+from outcome_monitor.services.drafts import IncompleteMeasure
 from outcome_monitor.services.settings import get_settings
 from outcome_monitor.web.tablet import bp
 from outcome_monitor.web.tablet.forms import BeginForm, UnlockForm
@@ -73,7 +73,7 @@ def _render(template: str, handover: HandOver, **context: object) -> str:
 @bp.route("/")
 def kiosk() -> ViewResult:
     handover = _handover()
-    code = handovers.next_measure(handover)
+    code = drafts.next_measure(handover)
     if handover.status != HandOverStatus.ACTIVE or code is None:
         return _closed_screen(handover, UnlockForm(formdata=None))
     if handover.language is None:
@@ -84,7 +84,7 @@ def kiosk() -> ViewResult:
 
 
 def _first_open_number(handover: HandOver, code: str) -> int:
-    answered = handovers.draft_answers(handover, code)
+    answered = drafts.draft_answers(handover, code)
     items = measures.get_definition(code).items
     return next((n for n, item in enumerate(items, 1) if item.id not in answered), 1)
 
@@ -116,7 +116,7 @@ def _guard_measure(handover: HandOver, code: str) -> Response | None:
     """Only the next unfinished measure of an active hand-over can be answered."""
     if handover.status != HandOverStatus.ACTIVE or handover.language is None:
         return redirect(url_for(".kiosk"))
-    if code != handovers.next_measure(handover):
+    if code != drafts.next_measure(handover):
         return redirect(url_for(".kiosk"))
     return None
 
@@ -152,7 +152,7 @@ def _measure_page(
 ) -> ViewResult:
     page = page_view(
         code=code,
-        progress=handovers.progress(handover),
+        progress=drafts.progress(handover),
         language=handover.language,
         only_item=number,
         missing=missing,
@@ -166,7 +166,7 @@ def _submit(handover: HandOver, code: str, number: int | None) -> ViewResult:
     try:
         answers = read_answers(definition, request.form, page_item_ids(definition, number))
         if number is not None and number < len(definition.items):
-            handovers.save_answers(owner=handover, code=code, answers=answers, now=_now())
+            drafts.save_answers(owner=handover, code=code, answers=answers, now=_now())
             return redirect(url_for(".kiosk_item", code=code, number=number + 1))
         handovers.submit_measure(handover=handover, code=code, answers=answers, now=_now())
     except IncompleteMeasure as error:
@@ -189,7 +189,7 @@ def kiosk_answer() -> ViewResult | tuple[Response, int]:
     try:
         definition = measures.get_definition(code)
         answers = read_answers(definition, request.form, page_item_ids(definition, None))
-        handovers.save_answers(owner=handover, code=code, answers=answers, now=_now())
+        drafts.save_answers(owner=handover, code=code, answers=answers, now=_now())
     except NotFound:
         return jsonify(saved=False), 404
     except ServiceError as error:

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from outcome_monitor.core.definitions import InstrumentDefinition, Item, ItemKind
 from outcome_monitor.services import ServiceError, measures
-from outcome_monitor.services.handover import MeasureProgress
+from outcome_monitor.services.drafts import MeasureProgress
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,12 @@ from flask_babel import ngettext
 from outcome_monitor.core.definitions import Purpose
 from outcome_monitor.core.measure import Direction
 from outcome_monitor.models import HandOver
-from outcome_monitor.services import handover as handovers
-from outcome_monitor.services import measures
+from outcome_monitor.services import drafts, measures
 
 
 def unlock_message(handover: HandOver) -> str:
     """For the therapist's screen only: the new scores and alerts (never shown on the tablet)."""
-    found = handovers.results(handover)
+    found = drafts.results(handover)
     if not found:
         return _("The tablet is unlocked. No questionnaire was finished.")
     scores = "; ".join(

@@ -20,9 +20,9 @@ from outcome_monitor.models import (
     RemoteLink,
     TherapySession,
 )
-from outcome_monitor.services import ServiceError, links, measures
+from outcome_monitor.services import ServiceError, drafts, links, measures
 from outcome_monitor.services import handover as handovers
-from outcome_monitor.services.handover import MeasureProgress
+from outcome_monitor.services.drafts import MeasureProgress
 from outcome_monitor.services.settings import get_settings
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 from outcome_monitor.web.tablet import bp
@@ -152,9 +152,9 @@ def tablet_panel(episode: Episode) -> TabletPanel:
         post=settings.post_session_measures,
         names={d.code: d.name for d in measures.all_instruments()},
         open_handovers=[
-            OpenHandOver(h, handovers.progress(h)) for h in handovers.open_handovers(episode)
+            OpenHandOver(h, drafts.progress(h)) for h in handovers.open_handovers(episode)
         ],
-        client_entered=handovers.client_entered(episode),
+        client_entered=drafts.client_entered(episode),
         links=[(link, links.link_status(link, now)) for link in links.episode_links(episode)],
         link_days=settings.remote_link_days,
     )
