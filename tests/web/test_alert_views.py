@@ -22,11 +22,15 @@ def test_entering_a_worse_score_shows_the_alert_with_its_reason(login_as, world:
     from outcome_monitor.services import care
 
     episode = world.alices_client.current_episode
-    session = care.record_session(episode=episode, session_date=date(2026, 9, 8), attended=True,
-                                  by=world.alice)
+    session = care.record_session(
+        episode=episode, session_date=date(2026, 9, 8), attended=True, by=world.alice
+    )
     answers = {f"item_{k}": v for k, v in _phq9(19).items()}
-    page = client.post(f"/clients/episodes/{episode.id}/measures/phq9",
-                       data=answers | {"session_id": session.id}, follow_redirects=True)
+    page = client.post(
+        f"/clients/episodes/{episode.id}/measures/phq9",
+        data=answers | {"session_id": session.id},
+        follow_redirects=True,
+    )
     text = page.get_data(as_text=True)
     assert "Reliable deterioration" in text
     assert "PHQ-9 19 at session 2, intake 12: worse by 7 (reliable change 6)" in text
@@ -66,8 +70,10 @@ def test_acknowledge_from_the_client_page(login_as, world: World) -> None:
     alert = db.session.scalars(db.select(Alert).where(Alert.type == "reliable_deterioration")).one()
     response = login_as(world.alice).post(
         f"/alerts/{alert.id}/acknowledge",
-        data={f"ack{alert.id}-actions": ["review_alliance", "social_support"],
-              f"ack{alert.id}-note": ""},
+        data={
+            f"ack{alert.id}-actions": ["review_alliance", "social_support"],
+            f"ack{alert.id}-note": "",
+        },
     )
     assert response.status_code == 302
     db.session.refresh(alert)
@@ -80,7 +86,8 @@ def test_discussed_no_change_without_reason_is_refused(login_as, world: World) -
     alert = db.session.scalars(db.select(Alert).where(Alert.type == "reliable_deterioration")).one()
     page = login_as(world.alice).post(
         f"/alerts/{alert.id}/acknowledge",
-        data={f"ack{alert.id}-actions": ["discussed_no_change"]}, follow_redirects=True,
+        data={f"ack{alert.id}-actions": ["discussed_no_change"]},
+        follow_redirects=True,
     )
     assert "Say why no change is needed" in page.get_data(as_text=True)
     db.session.refresh(alert)
