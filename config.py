@@ -78,6 +78,7 @@ class Config:
         self.ARGON2_MEMORY_COST = env_int(env, "ARGON2_MEMORY_COST", 65536, minimum=8)
         self.TEXT_PACK_DIR = env_str(env, "TEXT_PACK_DIR", str(INSTANCE_DIR / "text-packs"))
         self.SERVICE_TIMEZONE = env_str(env, "SERVICE_TIMEZONE", "Europe/London")
+        self.PUBLIC_BASE_URL = env_str(env, "PUBLIC_BASE_URL", "") or None
         self.SMTP_HOST = env.get("SMTP_HOST", "").strip() or None
         self.SMTP_PORT = env_int(env, "SMTP_PORT", 25, minimum=1)
         self.SMTP_FROM = env.get("SMTP_FROM", "").strip() or None

@@ -15,7 +15,12 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from outcome_monitor.jobs.runs import JobResult, service_timezone
-from outcome_monitor.jobs.tasks import escalation_job, overdue_job, refit_job
+from outcome_monitor.jobs.tasks import (
+    escalation_job,
+    overdue_job,
+    refit_job,
+    scheduled_links_job,
+)
 
 __all__ = [
     "JOB_IDS",
@@ -27,7 +32,7 @@ __all__ = [
     "service_timezone",
 ]
 
-JOB_IDS = ("refit_models", "escalate_alerts", "overdue_measures")
+JOB_IDS = ("refit_models", "escalate_alerts", "overdue_measures", "send_scheduled_links")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,14 @@ def job_table(timezone: tzinfo) -> tuple[JobSpec, ...]:
             description="Raise or clear 'overdue outcome measure' alerts on active episodes",
             schedule="hourly at :10",
             trigger=CronTrigger(minute=10, timezone=timezone),
+            quiet_limit=timedelta(hours=2),
+        ),
+        JobSpec(
+            id="send_scheduled_links",
+            func=scheduled_links_job,
+            description="Issue the links therapists scheduled for today; email them if possible",
+            schedule="hourly at :15",
+            trigger=CronTrigger(minute=15, timezone=timezone),
             quiet_limit=timedelta(hours=2),
         ),
     )

@@ -71,4 +71,4 @@ def _echo_jobs(app: Flask) -> None:
     for spec in job_table(timezone):
         next_run = spec.trigger.get_next_fire_time(None, now)
         when = next_run.strftime("%Y-%m-%d %H:%M %Z") if next_run else "never"
-        click.echo(f"  {spec.id:<18} {spec.schedule:<16} next {when}  {spec.description}")
+        click.echo(f"  {spec.id:<20} {spec.schedule:<16} next {when}  {spec.description}")

@@ -8,7 +8,9 @@ from datetime import datetime
 from flask import Flask, current_app
 
 from outcome_monitor.jobs.runs import JobResult, run_tracked, service_timezone
-from outcome_monitor.services import alerting, refit
+from outcome_monitor.services import alerting, link_schedules, refit
+from outcome_monitor.services.mail import SmtpSettings
+from outcome_monitor.services.settings import get_settings
 
 
 def refit_job(app: Flask) -> JobResult:
@@ -26,6 +28,11 @@ def overdue_job(app: Flask) -> JobResult:
     return run_tracked(app, "overdue_measures", _overdue)
 
 
+def scheduled_links_job(app: Flask) -> JobResult:
+    """Issue the links therapists scheduled for today (each schedule once, however many runs)."""
+    return run_tracked(app, "send_scheduled_links", _send_scheduled_links)
+
+
 def _refit(now: datetime) -> str:
     return refit.refit_models(now=now).summary()
 
@@ -39,3 +46,15 @@ def _overdue(now: datetime) -> str:
     today = now.astimezone(service_timezone(current_app)).date()
     overdue = alerting.check_overdue(today=today, now=now)
     return f"{overdue} active episodes have an overdue outcome measure"
+
+
+def _send_scheduled_links(now: datetime) -> str:
+    config = current_app.config
+    summary = link_schedules.issue_due_links(
+        today=now.astimezone(service_timezone(current_app)).date(),
+        now=now,
+        smtp=SmtpSettings.from_config(config),
+        base_url=config.get("PUBLIC_BASE_URL"),
+        valid_days=get_settings().remote_link_days,
+    )
+    return summary.text()

@@ -7,6 +7,7 @@ from outcome_monitor.models.audit import AuditEvent
 from outcome_monitor.models.care import Client, Episode, EpisodeStatus, TherapySession
 from outcome_monitor.models.feedback import JobRun, TrajectoryModelVersion
 from outcome_monitor.models.handover import DraftAnswer, HandOver, HandOverStatus, RemoteLink
+from outcome_monitor.models.link_schedule import LinkSchedule, ScheduleOutcome
 from outcome_monitor.models.settings import InstrumentSetting, ServiceSetting, ThresholdOverride
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "HandOverStatus",
     "InstrumentSetting",
     "JobRun",
+    "LinkSchedule",
     "RemoteLink",
     "Role",
+    "ScheduleOutcome",
     "ServiceSetting",
     "Team",
     "TherapySession",

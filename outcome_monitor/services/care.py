@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Client, Episode, EpisodeStatus, Role, TherapySession, User
+from outcome_monitor.models.link_schedule import LinkSchedule, ScheduleOutcome
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError
 from outcome_monitor.services.access import visible_clients
 from outcome_monitor.services.audit import record
@@ -69,13 +72,34 @@ def close_episode(
     episode.status = EpisodeStatus(status).value
     episode.closed_on = closed_on
     episode.closing_reason = reason.strip() or None
+    cancelled = _cancel_pending_links(episode)
     record(
         by=by,
         action="episode.close",
         obj=episode,
-        details={"status": episode.status, "closed_on": str(closed_on), "reason": reason},
+        details={
+            "status": episode.status,
+            "closed_on": str(closed_on),
+            "reason": reason,
+            "scheduled_links_cancelled": cancelled,
+        },
     )
     db.session.commit()
+
+
+def _cancel_pending_links(episode: Episode) -> int:
+    """Scheduled links die with the episode, and so do the client addresses kept for them."""
+    result = db.session.execute(
+        sa.update(LinkSchedule)
+        .where(LinkSchedule.episode_id == episode.id, LinkSchedule.processed_at.is_(None))
+        .values(
+            processed_at=utcnow(),
+            email=None,
+            outcome=f"{ScheduleOutcome.CANCELLED}: episode closed",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return cast(sa.CursorResult[Any], result).rowcount
 
 
 def record_session(

@@ -8,6 +8,10 @@
   var CONFIG = {
     responsive: true,
     displaylogo: false,
+    // Client scores never leave the clinic: no "send to cloud" or Chart Studio links.
+    showSendToCloud: false,
+    showEditInChartStudio: false,
+    showLink: false,
     modeBarButtonsToRemove: ["select2d", "lasso2d"],
   };
 

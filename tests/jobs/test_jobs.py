@@ -21,7 +21,7 @@ from tests.services.test_refit import insert_closed_episodes
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def test_job_table_lists_three_jobs_each_in_the_given_time_zone() -> None:
+def test_job_table_lists_every_job_each_in_the_given_time_zone() -> None:
     table = job_table(PARIS)
     assert tuple(spec.id for spec in table) == JOB_IDS
     assert all(spec.trigger.timezone == PARIS for spec in table)

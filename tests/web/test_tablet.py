@@ -262,6 +262,7 @@ def test_the_client_picks_the_language_when_there_are_several(
     page = client.get("/tablet/q/phq9").get_data(as_text=True)
     assert '<span lang="de">Wenig Interesse (Test)</span>' in page
     assert '<span lang="en">Feeling down, depressed, or hopeless</span>' in page
+    assert '<html lang="en"' in page  # the buttons and answer labels are still English
 
 
 def test_a_single_language_needs_no_choice(login_as, world: World) -> None:

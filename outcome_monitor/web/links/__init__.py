@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("links", __name__)
 
-from outcome_monitor.web.links import views  # noqa: E402,F401
+from outcome_monitor.web.links import schedule_views, views  # noqa: E402,F401

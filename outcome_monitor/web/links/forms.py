@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SubmitField
+from wtforms import DateField, EmailField, IntegerField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from outcome_monitor.services.links import MAX_VALID_DAYS
@@ -20,3 +20,13 @@ class IssueLinkForm(FlaskForm):
         validators=[Optional(), Length(max=254)],
     )
     submit = SubmitField(_l("Create link"))
+
+
+class ScheduleLinkForm(FlaskForm):
+    measures = MultiCheckboxField(_l("Questionnaires"))
+    send_on = DateField(_l("Send on"), validators=[DataRequired()])
+    email = EmailField(
+        _l("Email it to (optional; kept only until it is sent)"),
+        validators=[Optional(), Length(max=254)],
+    )
+    submit = SubmitField(_l("Schedule the link"))

@@ -1,0 +1,131 @@
+"""Scheduled links on the client page: schedule one, cancel it, show one that was not emailed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from outcome_monitor.extensions import db
+from outcome_monitor.jobs.runs import service_timezone
+from outcome_monitor.models import Episode, LinkSchedule
+from outcome_monitor.services import ServiceError, link_schedules, measures
+from outcome_monitor.services.links import link_status
+from outcome_monitor.web.helpers import clinical_required, episode_or_404
+from outcome_monitor.web.links import bp
+from outcome_monitor.web.links.forms import ScheduleLinkForm
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today() -> date:
+    """The clinic's date: "today" in the service's time zone, not in UTC."""
+    return _now().astimezone(service_timezone(current_app)).date()
+
+
+def _measure_choices() -> list[SelectChoice]:
+    return [SelectChoice(d.code, d.name) for d in measures.enabled_instruments()]
+
+
+def _back(episode: Episode) -> Response:
+    return redirect(url_for("clients.detail", client_id=episode.client_id))
+
+
+def _schedule_or_404(schedule_id: int) -> LinkSchedule:
+    schedule = db.get_or_404(LinkSchedule, schedule_id)
+    episode_or_404(schedule.episode_id)  # the same 404 as a schedule that does not exist
+    return schedule
+
+
+@bp.route("/links/episodes/<int:episode_id>/schedules", methods=["POST"])
+@clinical_required
+def schedule(episode_id: int) -> Response:
+    episode = episode_or_404(episode_id)
+    form = ScheduleLinkForm()
+    form.measures.choices = _measure_choices()
+    if not form.validate_on_submit() or form.send_on.data is None:
+        flash(_("Choose at least one questionnaire and the day to send the link."), "error")
+        return _back(episode)
+    try:
+        link_schedules.schedule_link(
+            episode=episode,
+            codes=form.measures.data or [],
+            send_on=form.send_on.data,
+            email=form.email.data,
+            by=current_user,
+            now=_now(),
+            today=_today(),
+        )
+    except ServiceError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The link will be sent on %(day)s.", day=form.send_on.data.isoformat()), "success")
+    return _back(episode)
+
+
+@bp.route("/links/schedules/<int:schedule_id>/cancel", methods=["POST"])
+@clinical_required
+def cancel_schedule(schedule_id: int) -> Response:
+    schedule = _schedule_or_404(schedule_id)
+    try:
+        link_schedules.cancel_schedule(schedule=schedule, by=current_user, now=_now())
+        flash(_("The scheduled link was cancelled."), "success")
+    except ServiceError as error:
+        flash(str(error), "error")
+    return _back(schedule.episode)
+
+
+@bp.route("/links/schedules/<int:schedule_id>/show", methods=["POST"])
+@clinical_required
+def show_scheduled_link(schedule_id: int) -> Response:
+    schedule = _schedule_or_404(schedule_id)
+    try:
+        issued = link_schedules.reveal_link(schedule=schedule, by=current_user, now=_now())
+    except ServiceError as error:
+        flash(str(error), "error")
+        return _back(schedule.episode)
+    url = url_for(".start", token=issued.token, _external=True)
+    flash(_("Link created (copy it now; it is not shown again): %(url)s", url=url), "link")
+    return _back(schedule.episode)
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    schedule: LinkSchedule
+    state: str  # pending, emailed, ready, failed, skipped or cancelled
+    can_show: bool  # issued, not emailed or not yet opened: the therapist may pass it on
+
+
+@dataclass(frozen=True)
+class SchedulePanel:
+    choices: list[SelectChoice]
+    rows: list[ScheduleRow]
+    first_day: date
+    last_day: date
+
+
+def schedule_panel(episode: Episode) -> SchedulePanel:
+    """The "Schedule a link" form and the episode's scheduled links (read-only)."""
+    now, today = _now(), _today()
+    rows = [
+        ScheduleRow(s, link_schedules.schedule_state(s), _waiting(s, now))
+        for s in link_schedules.episode_schedules(episode)
+    ]
+    last_day = today + timedelta(days=link_schedules.MAX_DAYS_AHEAD)
+    return SchedulePanel(_measure_choices(), rows, today, last_day)
+
+
+def _waiting(schedule: LinkSchedule, now: datetime) -> bool:
+    return schedule.link is not None and link_status(schedule.link, now) == "waiting"
+
+
+@bp.app_context_processor
+def schedule_panel_helper() -> dict[str, object]:
+    return {"link_schedule_panel": schedule_panel}
