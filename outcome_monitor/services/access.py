@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Client, Episode, Role, User, team_supervisor
@@ -27,14 +28,14 @@ def get_client(user: User, client_id: int) -> Client:
     """The client, or NotFound when it does not exist or ``user`` may not see it."""
     client = db.session.scalar(visible_clients(user).where(Client.id == client_id))
     if client is None:
-        raise NotFound("No such client.")
+        raise NotFound(_l("No such client."))
     return client
 
 
 def get_episode(user: User, episode_id: int) -> Episode:
     episode = db.session.get(Episode, episode_id)
     if episode is None:
-        raise NotFound("No such episode.")
+        raise NotFound(_l("No such episode."))
     get_client(user, episode.client_id)
     return episode
 

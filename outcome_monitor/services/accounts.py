@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Role, Team, User
@@ -18,15 +19,17 @@ MIN_PASSWORD_LENGTH = 10
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise ServiceError(
+            _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+        )
 
 
 def create_team(*, name: str, by: User | None) -> Team:
     name = name.strip()
     if not name:
-        raise ServiceError("A team needs a name.")
+        raise ServiceError(_l("A team needs a name."))
     if db.session.scalar(sa.select(Team).where(Team.name == name)):
-        raise ServiceError(f"A team called {name!r} already exists.")
+        raise ServiceError(_l("A team called %(name)s already exists.", name=name))
     team = Team(name=name)
     db.session.add(team)
     record(by=by, action="team.create", obj=team, details={"name": name})
@@ -45,9 +48,9 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if "@" not in email:
-        raise ServiceError("Enter a valid email address.")
+        raise ServiceError(_l("Enter a valid email address."))
     if db.session.scalar(sa.select(User).where(User.email == email)):
-        raise ServiceError(f"A user with the email {email} already exists.")
+        raise ServiceError(_l("A user with the email %(email)s already exists.", email=email))
     _check_password(password)
     user = User(
         email=email,
@@ -69,7 +72,7 @@ def create_user(
 
 def set_active(*, user: User, active: bool, by: User) -> None:
     if user.id == by.id and not active:
-        raise ServiceError("You cannot deactivate your own account.")
+        raise ServiceError(_l("You cannot deactivate your own account."))
     user.active = active
     record(by=by, action="user.activate" if active else "user.deactivate", obj=user)
     db.session.commit()
@@ -84,7 +87,7 @@ def reset_password(*, user: User, password: str, by: User | None) -> None:
 
 def set_unlock_pin(*, user: User, pin: str, by: User) -> None:
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise ServiceError("The PIN must be 4 to 8 digits.")
+        raise ServiceError(_l("The PIN must be 4 to 8 digits."))
     user.unlock_pin_hash = hash_secret(pin)
     record(by=by, action="user.set_pin", obj=user)
     db.session.commit()
@@ -93,7 +96,7 @@ def set_unlock_pin(*, user: User, pin: str, by: User) -> None:
 def assign_teams(*, user: User, team: Team | None, supervised: Iterable[Team], by: User) -> None:
     supervised = list(supervised)
     if supervised and user.role != Role.SUPERVISOR:
-        raise ServiceError("Only supervisors supervise teams.")
+        raise ServiceError(_l("Only supervisors supervise teams."))
     user.team = team
     user.supervised_teams = supervised
     record(

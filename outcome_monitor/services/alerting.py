@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.core import alerts as rules_core
 from outcome_monitor.core.alerts import AlertType, Finding, RiskFlag
@@ -197,16 +198,16 @@ def acknowledge_alert(
 ) -> None:
     """Record what the therapist did; 'discussed, no change' needs a reason."""
     if alert.status != AlertStatus.OPEN:
-        raise ServiceError("This alert has already been acknowledged or resolved.")
+        raise ServiceError(_l("This alert has already been acknowledged or resolved."))
     allowed = set(prompts_for(alert.type))
     try:
         chosen = tuple(SupportAction(a) for a in actions)
     except ValueError:
-        raise ServiceError("Choose actions from the checklist.") from None
+        raise ServiceError(_l("Choose actions from the checklist.")) from None
     if not chosen or not set(chosen) <= allowed:
-        raise ServiceError("Choose at least one action from the checklist.")
+        raise ServiceError(_l("Choose at least one action from the checklist."))
     if needs_reason(chosen) and not note.strip():
-        raise ServiceError("Say why no change is needed.")
+        raise ServiceError(_l("Say why no change is needed."))
     alert.status = AlertStatus.ACKNOWLEDGED.value
     alert.actions, alert.action_note = [a.value for a in chosen], note.strip() or None
     alert.acknowledged_at, alert.acknowledged_by_id = now, by.id
@@ -221,7 +222,7 @@ def acknowledge_alert(
 
 def resolve_alert(*, alert: Alert, note: str, by: User, now: datetime) -> None:
     if alert.status == AlertStatus.RESOLVED:
-        raise ServiceError("This alert is already resolved.")
+        raise ServiceError(_l("This alert is already resolved."))
     alert.status = AlertStatus.RESOLVED.value
     alert.resolved_at, alert.resolved_by_id, alert.resolved_automatically = now, by.id, False
     alert.action_note = "\n".join(filter(None, [alert.action_note, note.strip()])) or None

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Client, Episode, EpisodeStatus, Role, TherapySession, User
@@ -31,11 +32,11 @@ def create_client(
 ) -> Client:
     code = code.strip().upper()
     if not code:
-        raise ServiceError("A client needs a code.")
+        raise ServiceError(_l("A client needs a code."))
     if therapist.role != Role.THERAPIST:
-        raise ServiceError("Clients are assigned to therapists.")
+        raise ServiceError(_l("Clients are assigned to therapists."))
     if db.session.scalar(sa.select(Client.id).where(Client.code == code)):
-        raise ServiceError(f"The client code {code} is already in use.")
+        raise ServiceError(_l("The client code %(code)s is already in use.", code=code))
     client = Client(
         code=code,
         therapist=therapist,
@@ -52,7 +53,7 @@ def create_client(
 
 def open_episode(*, client: Client, opened_on: date, by: User) -> Episode:
     if client.current_episode is not None:
-        raise ServiceError("This client already has an active episode; close it first.")
+        raise ServiceError(_l("This client already has an active episode; close it first."))
     episode = Episode(client=client, therapist_id=client.therapist_id, opened_on=opened_on)
     db.session.add(episode)
     record(by=by, action="episode.open", obj=episode, details={"opened_on": str(opened_on)})
@@ -64,11 +65,11 @@ def close_episode(
     *, episode: Episode, closed_on: date, status: EpisodeStatus, reason: str, by: User
 ) -> None:
     if not episode.is_active:
-        raise ServiceError("This episode is already closed.")
+        raise ServiceError(_l("This episode is already closed."))
     if EpisodeStatus(status) not in CLOSING_STATUSES:
-        raise ServiceError("An episode closes as 'closed' or 'dropped_out'.")
+        raise ServiceError(_l("An episode closes as 'closed' or 'dropped_out'."))
     if closed_on < episode.opened_on:
-        raise ServiceError("An episode cannot close before it opened.")
+        raise ServiceError(_l("An episode cannot close before it opened."))
     episode.status = EpisodeStatus(status).value
     episode.closed_on = closed_on
     episode.closing_reason = reason.strip() or None
@@ -106,9 +107,9 @@ def record_session(
     *, episode: Episode, session_date: date, attended: bool, by: User
 ) -> TherapySession:
     if not episode.is_active:
-        raise ServiceError("Sessions can only be added to an active episode.")
+        raise ServiceError(_l("Sessions can only be added to an active episode."))
     if session_date < episode.opened_on:
-        raise ServiceError("A session cannot be before the episode opened.")
+        raise ServiceError(_l("A session cannot be before the episode opened."))
     number = 1 + (
         db.session.scalar(
             sa.select(sa.func.max(TherapySession.number)).where(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from outcome_monitor.core import alerts as rules_core
 from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
@@ -71,9 +72,12 @@ def model_in_use(code: str, current: ServiceSettings | None = None) -> ModelInUs
         .order_by(TrajectoryModelVersion.id.desc())
     )
     if version is None:
-        reason = (
-            f"no {current.trajectory_method} model has been fitted for {code} yet (it needs "
-            f"{current.empirical_min_episodes} closed episodes); using the rational method"
+        reason = _(
+            "no %(method)s model has been fitted for %(code)s yet (it needs %(n)s closed "
+            "episodes); using the rational method",
+            method=current.trajectory_method,
+            code=code,
+            n=current.empirical_min_episodes,
         )
         return ModelInUse(rational, None, reason)
     return ModelInUse(model_from_dict(version.parameters), version, None)

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.core.change import ChangeSinceIntake, change_since_intake
 from outcome_monitor.core.definitions import InstrumentDefinition
@@ -51,7 +52,7 @@ def get_definition(code: str) -> InstrumentDefinition:
     """The definition of an instrument enabled in this service; NotFound otherwise."""
     definition = library().get(code)
     if definition is None or code in disabled_instruments():
-        raise NotFound(f"No instrument {code!r} is enabled in this service.")
+        raise NotFound(_l("No instrument %(code)s is enabled in this service.", code=code))
     return definition
 
 
@@ -132,9 +133,9 @@ def _by_submission_key(key: str | None) -> Administration | None:
 
 def _check_session(episode: Episode, session: TherapySession | None) -> None:
     if not episode.is_active:
-        raise ServiceError("Scores can only be recorded in an active episode.")
+        raise ServiceError(_l("Scores can only be recorded in an active episode."))
     if session is not None and session.episode_id != episode.id:
-        raise ServiceError("That session belongs to another episode.")
+        raise ServiceError(_l("That session belongs to another episode."))
 
 
 def _score(definition: InstrumentDefinition, answers: Mapping[str, float | None]) -> Score:

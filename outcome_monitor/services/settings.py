@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import InstrumentSetting, ServiceSetting, ThresholdOverride, User
@@ -68,18 +69,22 @@ def _coerce(key: str, value: Any) -> Any:
         else:
             result = str(value)
     except (TypeError, ValueError):
-        raise ServiceError(f"{key}: {value!r} is not a valid value.") from None
+        raise ServiceError(
+            _l("%(key)s: %(value)s is not a valid value.", key=key, value=value)
+        ) from None
     _check_range(key, result)
     return result
 
 
 def _check_range(key: str, value: Any) -> None:
     if key in CHOICES and value not in CHOICES[key]:
-        raise ServiceError(f"{key} must be one of {', '.join(CHOICES[key])}.")
+        raise ServiceError(
+            _l("%(key)s must be one of %(choices)s.", key=key, choices=", ".join(CHOICES[key]))
+        )
     if isinstance(value, int | float) and value <= 0:
-        raise ServiceError(f"{key} must be greater than zero.")
+        raise ServiceError(_l("%(key)s must be greater than zero.", key=key))
     if key.startswith("band_") and not 50 <= value < 100:
-        raise ServiceError(f"{key} must be a percentile from 50 to 99.9.")
+        raise ServiceError(_l("%(key)s must be a percentile from 50 to 99.9.", key=key))
 
 
 def update_settings(*, changes: Mapping[str, Any], by: User) -> ServiceSettings:
@@ -88,7 +93,7 @@ def update_settings(*, changes: Mapping[str, Any], by: User) -> ServiceSettings:
     diff: dict[str, Any] = {}
     for key, raw in changes.items():
         if key not in FIELD_TYPES:
-            raise ServiceError(f"Unknown setting {key!r}.")
+            raise ServiceError(_l("Unknown setting %(key)s.", key=key))
         value = _coerce(key, raw)
         if value != getattr(current, key):
             diff[key] = {"old": _jsonable(getattr(current, key)), "new": _jsonable(value)}
@@ -152,11 +157,13 @@ def override_threshold(
 ) -> ThresholdOverride:
     """Record a service value for a threshold (None reverts to the published value)."""
     if field not in THRESHOLD_FIELDS:
-        raise ServiceError(f"Only {', '.join(THRESHOLD_FIELDS)} can be overridden.")
+        raise ServiceError(
+            _l("Only %(fields)s can be overridden.", fields=", ".join(THRESHOLD_FIELDS))
+        )
     if not reason.strip():
-        raise ServiceError("Give a reason for changing a published threshold.")
+        raise ServiceError(_l("Give a reason for changing a published threshold."))
     if value is not None and field == "reliable_change" and value <= 0:
-        raise ServiceError("A reliable-change threshold must be greater than zero.")
+        raise ServiceError(_l("A reliable-change threshold must be greater than zero."))
     row = ThresholdOverride(
         instrument_code=code,
         field=field,

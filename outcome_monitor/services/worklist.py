@@ -7,12 +7,21 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Client, Episode, User
 from outcome_monitor.services import care, feedback
 from outcome_monitor.services.access import visible_clients
 from outcome_monitor.services.settings import get_settings
+
+STATUS_WORDS = {
+    "white": _l("in the non-clinical range"),
+    "green": _l("on track"),
+    "yellow": _l("less progress than expected"),
+    "red": _l("not on track"),
+    "grey": _l("too few data"),
+}
 
 # Lower ranks come first: who needs attention now.
 STATUS_RANK = {"red": 0, "yellow": 1, "grey": 3, "green": 4, "white": 5}
@@ -102,15 +111,8 @@ def caseload_entries(user: User, *, sort: str = "attention") -> list[CaseloadEnt
 
 def _status_words(status: feedback.EpisodeStatus) -> str:
     if status.reading is None or status.definition is None:
-        return "too few data"
-    words = {
-        "white": "in the non-clinical range",
-        "green": "on track",
-        "yellow": "less progress than expected",
-        "red": "not on track",
-        "grey": "too few data",
-    }
-    return f"{feedback.measure_label(status.definition.code)}: {words[status.colour]}"
+        return str(STATUS_WORDS["grey"])
+    return f"{feedback.measure_label(status.definition.code)}: {STATUS_WORDS[status.colour]}"
 
 
 def supervisor_queue(user: User) -> list[Alert]:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from outcome_monitor.extensions import db
@@ -86,17 +87,24 @@ def resolve_form_for(alert: Alert) -> ResolveForm:
 
 
 ALERT_TITLES = {
-    "not_on_track": "Not on track",
-    "reliable_deterioration": "Reliable deterioration",
-    "risk_item": "Risk item answered",
-    "low_alliance": "Low alliance rating",
-    "alliance_rupture": "Possible alliance rupture",
-    "no_reliable_change": "No reliable improvement yet",
-    "overdue_measure": "Outcome measure overdue",
+    "not_on_track": _l("Not on track"),
+    "reliable_deterioration": _l("Reliable deterioration"),
+    "risk_item": _l("Risk item answered"),
+    "low_alliance": _l("Low alliance rating"),
+    "alliance_rupture": _l("Possible alliance rupture"),
+    "no_reliable_change": _l("No reliable improvement yet"),
+    "overdue_measure": _l("Outcome measure overdue"),
 }
+
+
+SEVERITY_WORDS = {"red": _l("red"), "yellow": _l("yellow")}
 
 
 @bp.app_template_filter("alert_title")
 def alert_title(alert: Alert) -> str:
-    title = _(ALERT_TITLES.get(alert.type, alert.type))
-    return f"{title} ({_(alert.severity)})" if alert.severity else title
+    title = str(ALERT_TITLES.get(alert.type, alert.type))
+    return (
+        f"{title} ({SEVERITY_WORDS.get(alert.severity, alert.severity)})"
+        if alert.severity
+        else title
+    )
