@@ -137,6 +137,7 @@ def test_tablet_pages(page: Any, bworld: BrowserWorld) -> None:
     answer_phq9(page)
     page.get_by_role("button", name="Continue").tap()
     page.wait_for_url("**/tablet/q/srs")
+    page.wait_for_load_state("networkidle")
     page.locator(".vas-slider").first.wait_for(state="visible")
     check_page(page, "tablet SRS (untouched sliders)", ANSWER_TARGETS)
     for item in range(1, 5):
@@ -217,7 +218,7 @@ def test_questionnaires_by_keyboard_alone(
     page.get_by_role("button", name="Start").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/tablet/q/phq9")
-    page.wait_for_load_state()
+    page.wait_for_load_state("networkidle")  # tablet.js has set up the page before we Tab
     for item in range(1, 10):
         focused = _tab_to(page)
         assert (focused["name"], focused["type"]) == (f"item-{item}", "radio"), focused
@@ -231,6 +232,7 @@ def test_questionnaires_by_keyboard_alone(
     assert (focused["tag"], focused["text"]) == ("BUTTON", "Continue"), focused
     page.keyboard.press("Enter")
     page.wait_for_url("**/tablet/q/srs")
+    page.wait_for_load_state("networkidle")
     page.locator(".vas-slider").first.wait_for(state="visible")
     untouched = page.locator("#q-1 .vas-slider").get_attribute("aria-valuetext")
     assert untouched and not untouched[0].isdigit(), untouched  # not "5", which is no answer
