@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -23,6 +24,12 @@ from outcome_monitor.models import Client, Role, Team, User
 from outcome_monitor.services import accounts, care
 
 PASSWORD = "correct horse battery"
+
+# Property tests must not fail on a busy machine's timing, and CI must not find a new random
+# counterexample on one run and miss it on the next: no deadline, and a fixed seed under CI.
+hypothesis_settings.register_profile("default", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
 
 
