@@ -4,6 +4,7 @@ a support action, resolved by hand or when the condition clears, escalated when 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -52,8 +53,9 @@ def evaluate_after_administration(administration: Administration) -> list[Alert]
         from_intake=not is_alliance,
     )
     if is_alliance:
-        findings = _alliance_findings(definition, points, current)
-        covered, version = ALLIANCE_TYPES, None
+        sd_version = feedback.alliance_sd_version(definition.code)
+        findings = _alliance_findings(definition, points, current, sd_version)
+        covered, version = ALLIANCE_TYPES, sd_version.id if sd_version else None
     else:
         findings, covered, version = _outcome_findings(definition, points, current)
     risk = _risk_finding(definition, administration, points)
@@ -85,11 +87,16 @@ def _outcome_findings(definition: InstrumentDefinition, points, current):  # typ
     return tuple(f for f in found if f is not None), OUTCOME_TYPES, version
 
 
-def _alliance_findings(definition, points, current):  # type: ignore[no-untyped-def]
+def _alliance_findings(definition, points, current, sd_version):  # type: ignore[no-untyped-def]
+    """Low alliance and rupture; the rupture guard uses the service's fitted SD when there is
+    one (reference §5.2: the larger of the client's own and the service's SD)."""
     rules = measures.rules_for(definition)
     found = [rules_core.low_alliance(points, rules)] if points else []
     if rules.reliable_change is not None and points:
-        found.append(rules_core.alliance_rupture(points, rules, alert_settings(current).rupture))
+        rupture = alert_settings(current).rupture
+        if sd_version is not None:
+            rupture = dataclasses.replace(rupture, service_sd=sd_version.parameters["service_sd"])
+        found.append(rules_core.alliance_rupture(points, rules, rupture))
     return tuple(f for f in found if f is not None)
 
 

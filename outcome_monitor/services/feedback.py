@@ -83,6 +83,18 @@ def model_in_use(code: str, current: ServiceSettings | None = None) -> ModelInUs
     return ModelInUse(model_from_dict(version.parameters), version, None)
 
 
+def alliance_sd_version(code: str) -> TrajectoryModelVersion | None:
+    """The newest service SD of an alliance measure (fitted nightly), if there is one."""
+    return db.session.scalar(
+        sa.select(TrajectoryModelVersion)
+        .where(
+            TrajectoryModelVersion.instrument_code == code,
+            TrajectoryModelVersion.method == "alliance_sd",
+        )
+        .order_by(TrajectoryModelVersion.id.desc())
+    )
+
+
 def primary_outcome(episode: Episode) -> InstrumentDefinition | None:
     """The outcome measure the episode is tracked on: the one first given in it."""
     for a in measures.episode_administrations(episode):

@@ -12,6 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
+from outcome_monitor.core.errors import NormsError
+from outcome_monitor.core.rupture import service_session_sd
 from outcome_monitor.core.trajectories import (
     Method,
     ReferenceEpisode,
@@ -26,6 +28,11 @@ from outcome_monitor.services.audit import record
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
 FITTED_METHODS = (Method.EMPIRICAL, Method.NEIGHBOURS)
+ALLIANCE_SD = "alliance_sd"
+# Episodes with at least this many alliance scores before the service's own SD replaces the
+# default of RuptureSettings (reference §5.2: the stricter of own and service SD) [U].
+MIN_ALLIANCE_EPISODES = 30
+MIN_ALLIANCE_SCORES = 3
 REFERENCE_STATUSES = (EpisodeStatus.CLOSED, EpisodeStatus.DROPPED_OUT)
 
 
@@ -72,8 +79,50 @@ def refit_models(*, now: datetime) -> RefitResult:
                 result.skipped[(definition.code, str(method))] = choice.reason
             else:
                 result.stored.append(_store(definition.code, choice.model, choice.reason, now))
+    for definition in _alliance_measures():
+        _refit_alliance_sd(definition.code, result, now)
     db.session.commit()
     return result
+
+
+def _alliance_measures() -> list[InstrumentDefinition]:
+    return [d for d in measures.enabled_instruments() if d.purpose == Purpose.ALLIANCE]
+
+
+def _refit_alliance_sd(code: str, result: RefitResult, now: datetime) -> None:
+    """The service's pooled session-to-session SD of an alliance measure, for the rupture rule."""
+    lists = [e.scores for e in reference_episodes(code) if len(e.scores) >= MIN_ALLIANCE_SCORES]
+    if len(lists) < MIN_ALLIANCE_EPISODES:
+        result.skipped[(code, ALLIANCE_SD)] = (
+            f"{len(lists)} closed episodes with {MIN_ALLIANCE_SCORES}+ scores; "
+            f"{MIN_ALLIANCE_EPISODES} needed (the default SD stays in use)"
+        )
+        return
+    try:
+        sd = service_session_sd(lists)
+    except NormsError as error:
+        result.skipped[(code, ALLIANCE_SD)] = str(error)
+        return
+    version = TrajectoryModelVersion(
+        instrument_code=code,
+        method=ALLIANCE_SD,
+        n_reference=len(lists),
+        fitted_at=now,
+        parameters={"method": ALLIANCE_SD, "service_sd": sd},
+    )
+    db.session.add(version)
+    record(
+        by=None,
+        action="model.refit",
+        obj=version,
+        details={
+            "instrument": code,
+            "method": ALLIANCE_SD,
+            "service_sd": sd,
+            "n_reference": len(lists),
+        },
+    )
+    result.stored.append(version)
 
 
 def _params(current: ServiceSettings) -> TrajectoryParams:

@@ -122,7 +122,9 @@ def test_only_enabled_outcome_measures_are_fitted(world: World) -> None:
     settings.set_instrument_enabled(code="gad7", enabled=False, by=world.ada)
     codes = {code for code, _method in refit.refit_models(now=NOW).skipped}
     assert "gad7" not in codes
-    assert "srs" not in codes and "waisr" not in codes  # alliance measures have no trajectory
+    skipped = refit.refit_models(now=NOW).skipped
+    # alliance measures have no trajectory, only the service SD used by the rupture rule
+    assert {m for c, m in skipped if c in ("srs", "waisr")} == {"alliance_sd"}
     assert {"phq9", "core10", "ors"} <= codes
 
 
@@ -171,3 +173,69 @@ def _phq9(total: int) -> dict[str, float]:
         total -= int(answers[str(i)])
     assert total == 0
     return answers
+
+
+def insert_closed_alliance_episodes(therapist: User, *, n: int) -> None:
+    """Closed episodes with SRS totals from the simulator (fixture rows, written directly)."""
+    version = measures.library()["srs"].version
+    for i, sim in enumerate(simulate(preset("phq9", alliance=True), episodes=n, seed=11)):
+        episode = Episode(
+            client=Client(code=f"S-{i:03d}", therapist_id=therapist.id),
+            therapist_id=therapist.id,
+            opened_on=START,
+            status=str(EpisodeStatus.CLOSED),
+            closed_on=START + timedelta(weeks=len(sim.alliance)),
+        )
+        for number, total in enumerate(sim.alliance, start=1):
+            session = TherapySession(
+                episode=episode, number=number, date=START + timedelta(weeks=number - 1)
+            )
+            db.session.add(
+                Administration(
+                    episode=episode,
+                    session=session,
+                    instrument_code="srs",
+                    instrument_version=version,
+                    answers={},
+                    total=total,
+                    entry_mode=EntryMode.IMPORT.value,
+                )
+            )
+    db.session.commit()
+
+
+def test_the_service_alliance_sd_is_fitted_and_used_by_the_rupture_rule(world: World) -> None:
+    insert_closed_alliance_episodes(world.alice, n=120)
+    result = refit.refit_models(now=NOW)
+    fitted = [v for v in result.stored if v.method == "alliance_sd"]
+    assert [v.instrument_code for v in fitted] == ["srs"]
+    sd = fitted[0].parameters["service_sd"]
+    assert 0.5 < sd < 5 and fitted[0].n_reference >= 30
+    assert feedback.alliance_sd_version("srs").id == fitted[0].id
+    episode = world.alices_client.current_episode
+    for week, total in enumerate((39.2, 38.8, 39.2, 38.8, 30.0)):
+        session = care.record_session(
+            episode=episode,
+            session_date=episode.opened_on + timedelta(weeks=week),
+            attended=True,
+            by=world.alice,
+        )
+        marks = {str(i + 1): total / 4 for i in range(4)}
+        recorded = measures.record_administration(
+            episode=episode,
+            session=session,
+            instrument_code="srs",
+            answers=marks,
+            entry_mode=EntryMode.THERAPIST,
+            by=world.alice,
+        )
+    rupture = next(a for a in recorded.alerts if a.type == "alliance_rupture")
+    assert rupture.model_version_id == fitted[0].id
+    assert f"SD {round(sd, 1):g}" in rupture.reason_text
+
+
+def test_too_few_alliance_episodes_keep_the_default_sd(world: World) -> None:
+    insert_closed_alliance_episodes(world.alice, n=5)
+    result = refit.refit_models(now=NOW)
+    assert "30 needed" in result.skipped[("srs", "alliance_sd")]
+    assert feedback.alliance_sd_version("srs") is None
