@@ -13,9 +13,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from outcome_monitor.models import Alert, AuditEvent, JobRun
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import care
 from tests.conftest import USING_POSTGRES, World
+from tests.jobs.pg_gate import writes_gated
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -57,38 +55,6 @@ def _overdue_risk_alerts(world: World, n: int) -> list[int]:
     return ids
 
 
-def _waiting_on_alert_lock() -> int:
-    with db.engine.connect() as connection:
-        return connection.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_locks WHERE relation = 'alert'::regclass AND NOT granted"
-            )
-        )
-
-
-@contextmanager
-def _alert_writes_gated(waiters: int) -> Iterator[Callable[[], None]]:
-    """Hold alert writes back; the yielded function releases them once ``waiters`` wait."""
-    db.session.rollback()
-    connection = db.engine.connect()
-    transaction = connection.begin()
-    connection.execute(sa.text("LOCK TABLE alert IN EXCLUSIVE MODE"))
-
-    def release_when_all_wait() -> None:
-        deadline = time.monotonic() + 30
-        while _waiting_on_alert_lock() < waiters:
-            assert time.monotonic() < deadline, "the two runs never reached their first claim"
-            time.sleep(0.02)
-        transaction.commit()
-
-    try:
-        yield release_when_all_wait
-    finally:
-        if transaction.is_active:
-            transaction.rollback()
-        connection.close()
-
-
 def _assert_each_alert_escalated_once(ids: list[int]) -> None:
     db.session.expire_all()
     runs = db.session.scalars(sa.select(JobRun).where(JobRun.job_id == "escalate_alerts")).all()
@@ -113,7 +79,7 @@ def test_two_scheduler_threads_at_once_escalate_each_alert_once(app, world: Worl
         run_job(app, "escalate_alerts")
 
     threads = [threading.Thread(target=one_scheduler) for _ in range(2)]
-    with _alert_writes_gated(waiters=2) as release:
+    with writes_gated("alert", waiters=2) as release:
         for thread in threads:
             thread.start()
         release()
@@ -129,7 +95,7 @@ def test_two_scheduler_processes_at_once_escalate_each_alert_once(world: World) 
     env = os.environ | {"OUTCOME_MONITOR_ENV": "testing"}
     command = [sys.executable, "-m", "flask", "--app", "wsgi"]
     command += ["scheduler", "run-once", "escalate_alerts"]
-    with _alert_writes_gated(waiters=2) as release:
+    with writes_gated("alert", waiters=2) as release:
         processes = [
             subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

@@ -9,9 +9,6 @@ conditional UPDATE (``processed_at IS NULL``) keeps each schedule to one link an
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +20,7 @@ from outcome_monitor.jobs.runner import run_job
 from outcome_monitor.models import AuditEvent, JobRun, LinkSchedule, RemoteLink
 from outcome_monitor.services import care, link_schedules
 from tests.conftest import USING_POSTGRES, World, count
+from tests.jobs.pg_gate import writes_gated
 from tests.services.test_links_service import smtp_server  # noqa: F401  (fixture)
 
 pytestmark = [
@@ -51,38 +49,6 @@ def _due_schedules(app, world: World, n: int) -> list[int]:
     return ids
 
 
-def _waiting_on_schedule_lock() -> int:
-    with db.engine.connect() as connection:
-        return connection.scalar(
-            sa.text(
-                "SELECT count(*) FROM pg_locks "
-                "WHERE relation = 'link_schedule'::regclass AND NOT granted"
-            )
-        )
-
-
-@contextmanager
-def _claims_gated(waiters: int) -> Iterator[Callable[[], None]]:
-    db.session.rollback()
-    connection = db.engine.connect()
-    transaction = connection.begin()
-    connection.execute(sa.text("LOCK TABLE link_schedule IN EXCLUSIVE MODE"))
-
-    def release_when_all_wait() -> None:
-        deadline = time.monotonic() + 30
-        while _waiting_on_schedule_lock() < waiters:
-            assert time.monotonic() < deadline, "the two runs never reached their first claim"
-            time.sleep(0.02)
-        transaction.commit()
-
-    try:
-        yield release_when_all_wait
-    finally:
-        if transaction.is_active:
-            transaction.rollback()
-        connection.close()
-
-
 def test_two_scheduler_threads_at_once_issue_and_email_each_link_once(
     app,
     world: World,
@@ -101,7 +67,7 @@ def test_two_scheduler_threads_at_once_issue_and_email_each_link_once(
         run_job(app, "send_scheduled_links")
 
     threads = [threading.Thread(target=one_scheduler) for _ in range(2)]
-    with _claims_gated(waiters=2) as release:
+    with writes_gated("link_schedule", waiters=2) as release:
         for thread in threads:
             thread.start()
         release()

@@ -11,6 +11,8 @@ from outcome_monitor.core.trajectories import RationalModel, expected_curve, mod
 from outcome_monitor.models import EntryMode, Episode
 from outcome_monitor.services import alerting, care, charting, measures, refit, settings
 from tests.conftest import World
+from tests.services.test_alerting import _phq9
+from tests.services.test_alerting import _srs as srs
 from tests.services.test_refit import insert_closed_episodes
 
 START = date(2026, 9, 1)
@@ -19,19 +21,7 @@ NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 def phq9(total: int) -> dict[str, float]:
     """PHQ-9 answers summing to ``total``, item 9 (risk) always 0."""
-    answers = {str(i): 0.0 for i in range(1, 10)}
-    left = total
-    for i in range(1, 9):
-        answers[str(i)] = float(min(3, left))
-        left -= int(answers[str(i)])
-    assert left == 0
-    return answers
-
-
-def srs(total: float) -> dict[str, float]:
-    tenths = round(total * 10)
-    marks = [tenths // 4 + (1 if i < tenths % 4 else 0) for i in range(4)]
-    return {str(i + 1): m / 10 for i, m in enumerate(marks)}
+    return _phq9(total)
 
 
 def give(world: World, *scores: tuple[str, dict[str, float]] | None) -> Episode:
