@@ -98,17 +98,18 @@ class ChartData:
 
 def episode_chart_data(episode: Episode, current: ServiceSettings | None = None) -> ChartData:
     """Gather the primary outcome measure, its expected band and alerts, and the alliance series."""
-    definition = feedback.primary_outcome(episode)
+    everything = measures.episode_administrations(episode)
+    definition = feedback.first_given(everything, Purpose.OUTCOME)
     if definition is None:
         return ChartData(outcome=None)
-    given = measures.episode_administrations(episode, definition.code)
+    given = [a for a in everything if a.instrument_code == definition.code]
     rules = measures.rules_for(definition)
     outcome = _series(episode, definition, rules, given)
     in_use = feedback.model_in_use(definition.code, current)
     rc = rules.reliable_change.value if rules.reliable_change else None
     return ChartData(
         outcome=outcome,
-        alliance=_alliance(episode, first_session=_first_session(given)),
+        alliance=_alliance(episode, everything, first_session=_first_session(given)),
         band=_band(in_use.model, rules, outcome.points),
         method=str(in_use.model.method),
         fallback_reason=in_use.fallback_reason,
@@ -139,24 +140,18 @@ def _series(
     )
 
 
-def _alliance(episode: Episode, *, first_session: int) -> Series | None:
+def _alliance(
+    episode: Episode, everything: Sequence[Administration], *, first_session: int
+) -> Series | None:
     """The first alliance measure given in the episode, on the outcome's session numbering."""
-    definition = _first_given(episode, Purpose.ALLIANCE)
+    definition = feedback.first_given(everything, Purpose.ALLIANCE)
     if definition is None:
         return None
-    given = measures.episode_administrations(episode, definition.code)
+    given = [a for a in everything if a.instrument_code == definition.code]
     if not any(a.total is not None for a in given):
         return None
     shift = _first_session(given) - first_session
     return _series(episode, definition, measures.rules_for(definition), given, shift)
-
-
-def _first_given(episode: Episode, purpose: Purpose) -> InstrumentDefinition | None:
-    for a in measures.episode_administrations(episode):
-        definition = measures.library().get(a.instrument_code)
-        if definition is not None and definition.purpose == purpose:
-            return definition
-    return None
 
 
 def _first_session(given: Sequence[Administration]) -> int:
@@ -167,11 +162,7 @@ def _first_session(given: Sequence[Administration]) -> int:
 
 def _session_of(given: Sequence[Administration]) -> dict[int, int]:
     """Administration id -> its chart session, exactly as ``history`` numbers it."""
-    return {
-        a.id: feedback.history(list(given[: i + 1]))[-1].session
-        for i, a in enumerate(given)
-        if a.total is not None
-    }
+    return {a.id: point.session for a, point in feedback.numbered(given)}
 
 
 def _markers(

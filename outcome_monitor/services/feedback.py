@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -23,10 +24,10 @@ from outcome_monitor.services import measures
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
 
-def history(
-    administrations: list[Administration], *, from_intake: bool = True
-) -> tuple[ScorePoint, ...]:
-    """Score points by session; two administrations in one session: the later one counts.
+def numbered(
+    administrations: Sequence[Administration], *, from_intake: bool = True
+) -> list[tuple[Administration, ScorePoint]]:
+    """Each scored administration with its score point, in order.
 
     With ``from_intake`` (outcome measures) sessions count from the session of the first
     administration, so a measure first given at therapy session 2 still has its intake at 1.
@@ -34,7 +35,7 @@ def history(
     so alliance reasons and chart markers name the session the therapist knows.
     Administrations without a session follow the previous point.
     """
-    points: dict[int, ScorePoint] = {}
+    numbered_points: list[tuple[Administration, ScorePoint]] = []
     first: int | None = None
     last = 0
     for a in administrations:
@@ -45,8 +46,16 @@ def history(
             first = number if number is not None and from_intake else 1
         index = last + 1 if number is None else max(number - first + 1, last, 1)
         on = a.session.date if a.session else a.created_at.date()
-        points[index] = ScorePoint(session=index, on=on, score=a.total)
+        numbered_points.append((a, ScorePoint(session=index, on=on, score=a.total)))
         last = index
+    return numbered_points
+
+
+def history(
+    administrations: Sequence[Administration], *, from_intake: bool = True
+) -> tuple[ScorePoint, ...]:
+    """Score points by session (numbered as in ``numbered``); in one session the later counts."""
+    points = {p.session: p for _a, p in numbered(administrations, from_intake=from_intake)}
     return tuple(points[k] for k in sorted(points))
 
 
@@ -95,13 +104,20 @@ def alliance_sd_version(code: str) -> TrajectoryModelVersion | None:
     )
 
 
-def primary_outcome(episode: Episode) -> InstrumentDefinition | None:
-    """The outcome measure the episode is tracked on: the one first given in it."""
-    for a in measures.episode_administrations(episode):
+def first_given(
+    administrations: Sequence[Administration], purpose: Purpose
+) -> InstrumentDefinition | None:
+    """The first measure of ``purpose`` among an episode's administrations (in order)."""
+    for a in administrations:
         definition = measures.library().get(a.instrument_code)
-        if definition is not None and definition.purpose == Purpose.OUTCOME:
+        if definition is not None and definition.purpose == purpose:
             return definition
     return None
+
+
+def primary_outcome(episode: Episode) -> InstrumentDefinition | None:
+    """The outcome measure the episode is tracked on: the one first given in it."""
+    return first_given(measures.episode_administrations(episode), Purpose.OUTCOME)
 
 
 @dataclass(frozen=True)
@@ -117,10 +133,11 @@ class EpisodeStatus:
 
 def episode_status(episode: Episode, current: ServiceSettings | None = None) -> EpisodeStatus:
     """White/green/yellow/red/grey for the episode's primary outcome measure."""
-    definition = primary_outcome(episode)
+    given = measures.episode_administrations(episode)
+    definition = first_given(given, Purpose.OUTCOME)
     if definition is None:
         return EpisodeStatus(None, None, None)
-    points = history(measures.episode_administrations(episode, definition.code))
+    points = history([a for a in given if a.instrument_code == definition.code])
     in_use = model_in_use(definition.code, current)
     reading = track_reading(in_use.model, measures.rules_for(definition), history=points)
     return EpisodeStatus(reading, definition, in_use)
