@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TextIO
 
-from outcome_monitor.core.alerts import AlertSettings, AlertType, evaluate
+from outcome_monitor.core.alerts import AlertSettings, AlertType, EpisodeActivity, evaluate
 from outcome_monitor.core.errors import AnalysisError
 from outcome_monitor.core.measure import MeasureRules
 from outcome_monitor.core.trajectories import ReferenceEpisode, ScorePoint, TrajectoryModel
@@ -193,6 +193,7 @@ def replay_episode(episode: Episode, setup: ReplaySetup) -> EpisodeResult:
             alliance_history=alliance[:t],
             alliance_rules=setup.alliance_rules,
             settings=setup.settings,
+            activity=EpisodeActivity(FIRST_DAY, held=tuple(range(1, t + 1)), last_measured=t),
         )
         for finding in findings:
             alert = RaisedAlert(t, finding.type, finding.severity and str(finding.severity))
@@ -225,7 +226,12 @@ def replay(episodes: Iterable[Episode], setup: ReplaySetup) -> tuple[EpisodeResu
     return tuple(replay_episode(e, setup) for e in episodes)
 
 
+# An outcome alert (issue 8's target): yellow or red not on track, or reliable deterioration.
 DETERIORATION_FLAGS: tuple[Flag, ...] = (
+    (AlertType.NOT_ON_TRACK, None),
+    (AlertType.RELIABLE_DETERIORATION, None),
+)
+RED_FLAGS: tuple[Flag, ...] = (
     (AlertType.NOT_ON_TRACK, "red"),
     (AlertType.RELIABLE_DETERIORATION, None),
 )
@@ -249,32 +255,40 @@ def accuracy(
 ) -> dict[str, Any]:
     """Sensitivity, specificity, PPV, flag share and alerts per 100 sessions for one target.
 
-    An episode counts as flagged when any of ``flags`` (alert type, and severity if given) was
-    raised at any session; alerts per 100 sessions count each flag at most once per episode;
-    "by session 3" counts only raisings at sessions 1..3; "before the last session" excludes the
-    final session (where a deterioration alert and the outcome coincide). Undefined ratios
+    Honest by construction: an alert raised at an episode's last session does not count, since
+    that session's score defines the outcome (it is the outcome, not a warning of it). "By
+    session 3" counts raisings at sessions 2..3 that came before the last session;
+    ``share_flagged_by_session_3_live`` is what therapists see — every raising by session 3,
+    the last session included — which is what the alert budget limits. Undefined ratios
     (no positives, no flags) are None.
     """
     first = [r.first(flags) for r in results]
-    flagged = [f is not None for f in first]
-    early = [f is not None and f <= TRACKED for f in first]
-    before_end = [f is not None and f < r.sessions for f, r in zip(first, results, strict=True)]
+    warned = [f is not None and f < r.sessions for f, r in zip(first, results, strict=True)]
+    early = [w and f is not None and f <= TRACKED for w, f in zip(warned, first, strict=True)]
+    live = [f is not None and f <= TRACKED for f in first]
     negative = [not p for p in positive]
-    n_alerts = sum(r.first_raising(f) is not None for r in results for f in flags)
+    n_alerts = sum(
+        (s := r.first_raising(f)) is not None and s < r.sessions for r in results for f in flags
+    )
     sessions = sum(r.sessions for r in results)
     pos = sum(positive)
     return {
         "flags": [f"{t}:{s}" if s else str(t) for t, s in flags],
         "episodes": len(results),
         "positives": pos,
-        "sensitivity": _ratio(_both(flagged, positive), pos),
-        "specificity": _ratio(_both([not f for f in flagged], negative), len(results) - pos),
-        "ppv": _ratio(_both(flagged, positive), sum(flagged)),
-        "share_flagged": _ratio(sum(flagged), len(results)),
+        "sensitivity": _ratio(_both(warned, positive), pos),
+        "specificity": _ratio(_both([not f for f in warned], negative), len(results) - pos),
+        "ppv": _ratio(_both(warned, positive), sum(warned)),
+        "share_flagged": _ratio(sum(warned), len(results)),
         "alerts_per_100_sessions": None if sessions == 0 else round(100 * n_alerts / sessions, 2),
         "sensitivity_by_session_3": _ratio(_both(early, positive), pos),
+        "specificity_by_session_3": _ratio(
+            _both([not e for e in early], negative), len(results) - pos
+        ),
+        "ppv_by_session_3": _ratio(_both(early, positive), sum(early)),
         "share_flagged_by_session_3": _ratio(sum(early), len(results)),
-        "sensitivity_before_last_session": _ratio(_both(before_end, positive), pos),
+        "share_flagged_by_session_3_live": _ratio(sum(live), len(results)),
+        "sensitivity_before_last_session": _ratio(_both(warned, positive), pos),
     }
 
 
@@ -301,5 +315,6 @@ def summarise(
             k: round(100 * v / sessions, 2) if sessions else None for k, v in by_type.items()
         },
         "reliable_deterioration": accuracy(res, worse, DETERIORATION_FLAGS),
+        "reliable_deterioration_red_only": accuracy(res, worse, RED_FLAGS),
         "no_reliable_improvement": accuracy(res, stuck, NO_IMPROVEMENT_FLAGS),
     }

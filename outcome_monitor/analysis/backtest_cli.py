@@ -26,7 +26,19 @@ from outcome_monitor.core.change import reliable_change_threshold
 from outcome_monitor.core.errors import CoreError
 from outcome_monitor.core.measure import MeasureRules, ReliableChangeThreshold, Tag
 from outcome_monitor.core.rupture import RuptureSettings, service_session_sd
-from outcome_monitor.core.trajectories import Method, choose_model
+from outcome_monitor.core.trajectories import (
+    EmpiricalModel,
+    Method,
+    NeighboursModel,
+    TrajectoryParams,
+    choose_model,
+    course_for,
+)
+from outcome_monitor.core.trajectories.calibration import (
+    DEFAULT_BUDGET,
+    DEFAULT_RED_BUDGET,
+    assess,
+)
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +73,8 @@ class BacktestRequest:
     alliance_reliability: float | None = None
     method: str = "empirical"
     minimum: int = 200
+    budget: float = DEFAULT_BUDGET
+    red_budget: float = DEFAULT_RED_BUDGET
 
 
 def _read(path: Path, score: str, alliance: str | None) -> tuple[Episode, ...]:
@@ -99,18 +113,30 @@ def run(request: BacktestRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]
     alliance = None if request.alliance_measure is None else measure_rules(request.alliance_measure)
     ref = _read(request.reference, request.score_column, request.alliance_column)
     evaluated = _read(request.evaluate, request.score_column, request.alliance_column)
+    params = TrajectoryParams(budget=request.budget, red_budget=request.red_budget)
     choice = choose_model(
-        request.method, (e.reference() for e in ref), rules, minimum=request.minimum
+        request.method, (e.reference() for e in ref), rules, minimum=request.minimum, params=params
     )
     settings = _settings(request, ref)
+    if (
+        alliance is not None
+        and (settings.rupture.reliable_change or alliance.reliable_change) is None
+    ):
+        raise CoreError(
+            f"{alliance.code} has no reliable-change threshold for the rupture rule's guard; "
+            "give --alliance-rc or --alliance-reliability (reference §1.1)"
+        )
     results = replay(evaluated, ReplaySetup(rules, choice.model, settings, alliance))
     summary = summarise(evaluated, results, rules)
-    summary["model"] = {
-        "method": str(choice.model.method),
-        "fell_back": choice.fell_back,
-        "reason": choice.reason,
-        "n_reference": choice.model.n_reference,
-    }
+    summary["model"] = _model_summary(choice.model, choice.fell_back, choice.reason)
+    fitted = choice.model
+    if isinstance(fitted, EmpiricalModel | NeighboursModel) and fitted.calibration is not None:
+        summary["evaluation"] = assess(
+            [e.reference() for e in evaluated if len(e.scores) >= 2],
+            rules,
+            lambda intake: course_for(fitted, intake=intake),
+            fitted.calibration,
+        )
     if alliance is not None:
         rc = settings.rupture.reliable_change or alliance.reliable_change
         summary["rupture"] = {
@@ -119,6 +145,25 @@ def run(request: BacktestRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]
             "reliable_change": None if rc is None else round(rc.value, 3),
         }
     return summary, [r.to_dict() for r in results]
+
+
+def _model_summary(model: Any, fell_back: bool, reason: str) -> dict[str, Any]:
+    summary = {
+        "method": str(model.method),
+        "fell_back": fell_back,
+        "reason": reason,
+        "n_reference": model.n_reference,
+    }
+    calibration = getattr(model, "calibration", None)
+    if calibration is not None:
+        summary |= {
+            "budget": calibration.budget,
+            "red_budget": calibration.red_budget,
+            "yellow_percentile": model.yellow_percentile,
+            "red_percentile": model.red_percentile,
+            "out_of_fold": calibration.metrics,
+        }
+    return summary
 
 
 def _print_text(summary: dict[str, Any], episodes: list[dict[str, Any]]) -> None:
@@ -163,6 +208,20 @@ def _print_text(summary: dict[str, Any], episodes: list[dict[str, Any]]) -> None
     "--method", type=click.Choice([str(m) for m in Method]), default="empirical", show_default=True
 )
 @click.option("--minimum", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option(
+    "--budget",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_BUDGET,
+    show_default=True,
+    help="Share of episodes allowed an outcome alert by session 3 (fitted methods).",
+)
+@click.option(
+    "--red-budget",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_RED_BUDGET,
+    show_default=True,
+    help="Share of episodes allowed a red alert by session 3 (at most --budget).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def backtest_command(as_json: bool, **options: Any) -> None:
     """Replay EVALUATE through the live alert rules with a model fitted on REFERENCE."""

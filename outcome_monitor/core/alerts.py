@@ -17,6 +17,7 @@ from typing import Any
 from outcome_monitor.core.measure import MeasureRules
 from outcome_monitor.core.rupture import RuptureSettings, check_rupture
 from outcome_monitor.core.trajectories import (
+    RationalModel,
     ScorePoint,
     TrackStatus,
     TrajectoryModel,
@@ -54,20 +55,32 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class RiskFlag:
-    """A risk item answered above zero at an administration (e.g. PHQ-9 item 9), from scoring."""
+    """A risk item at an administration (e.g. PHQ-9 item 9): answered above zero, or left
+    unanswered (``score`` None — blank, or "prefer not to say" on the tablet): never silent."""
 
     session: int
     item: str
-    score: float
+    score: float | None
 
 
 @dataclass(frozen=True)
 class EpisodeActivity:
-    """What the overdue rule needs: when the episode opened, sessions held so far, open or not."""
+    """What the overdue rule needs, in therapy-session numbers (not measure numbering).
+
+    ``held``: the numbers of the therapy sessions attended so far; ``last_measured``: the
+    therapy-session number of the latest outcome measure (None if never, or given outside a
+    session); ``active``: the episode is open.
+    """
 
     opened_on: date
-    sessions_held: int
+    held: tuple[int, ...]
+    last_measured: int | None = None
     active: bool = True
+
+    @property
+    def sessions_since_measure(self) -> int:
+        """Attended therapy sessions after the one with the latest outcome measure."""
+        return sum(1 for s in self.held if self.last_measured is None or s > self.last_measured)
 
 
 @dataclass(frozen=True)
@@ -126,16 +139,21 @@ def _intake(history: Sequence[ScorePoint]) -> float | None:
     return next((p.score for p in history if p.session == INTAKE_SESSION), None)
 
 
-def _band_words(model: TrajectoryModel, reading_band: Any, severity: Severity) -> str:
+def _band_words(
+    model: TrajectoryModel, reading_band: Any, severity: Severity, deteriorated: bool
+) -> str:
     if not isinstance(model, EmpiricalModel | NeighboursModel):
         return (
             "reliable deterioration from intake"
             if severity == Severity.RED
             else (f"no reliable improvement by session {model.no_improvement_session}")
         )
+    expected = f"expected {fmt(reading_band.expected)} for clients who started here"
+    if deteriorated:
+        return f"reliable deterioration from intake; {expected}"
     pct = model.red_percentile if severity == Severity.RED else model.yellow_percentile
     bound = reading_band.red if severity == Severity.RED else reading_band.yellow
-    return f"expected {fmt(reading_band.expected)}; the {fmt(pct)}% band reaches {fmt(bound)}"
+    return f"{expected}; beyond the {fmt(pct)}% tolerance line at {fmt(bound)}"
 
 
 def not_on_track(
@@ -147,9 +165,11 @@ def not_on_track(
         return None
     assert reading.band is not None and reading.score is not None
     severity = Severity(str(reading.status))
+    assert reading.intake is not None
+    deteriorated = reliably_deteriorated(rules, intake=reading.intake, score=reading.score)
     reason = (
         f"{label(rules.code)} {fmt(reading.score)} at session {reading.session}; "
-        f"{_band_words(model, reading.band, severity)}"
+        f"{_band_words(model, reading.band, severity, deteriorated)}"
     )
     band = reading.band
     details = {
@@ -160,6 +180,7 @@ def not_on_track(
         "expected": band.expected,
         "yellow_bound": band.yellow,
         "red_bound": band.red,
+        "reliable_deterioration": deteriorated,
     }
     return Finding(AlertType.NOT_ON_TRACK, severity, reason, details)
 
@@ -210,11 +231,20 @@ def no_reliable_change(
     return Finding(AlertType.NO_RELIABLE_CHANGE, None, reason, details)
 
 
+def _risk_words(flag: RiskFlag) -> str:
+    answer = "not answered" if flag.score is None else f"= {fmt(flag.score)}"
+    return f"{flag.item} {answer} (session {flag.session})"
+
+
 def risk_item(flags: Sequence[RiskFlag], code: str) -> Finding | None:
-    """Any risk item flagged at this administration bypasses statistics (reference §8 item 6)."""
+    """Any risk item flagged at this administration bypasses statistics (reference §8 item 6).
+
+    A risk item left unanswered is flagged too, with "not answered" in its reason: a blank is
+    never read as "no risk".
+    """
     if not flags:
         return None
-    items = ", ".join(f"{f.item} = {fmt(f.score)} (session {f.session})" for f in flags)
+    items = ", ".join(_risk_words(f) for f in flags)
     details = {"items": [{"item": f.item, "score": f.score, "session": f.session} for f in flags]}
     return Finding(AlertType.RISK_ITEM, None, f"{label(code)} risk item: {items}", details)
 
@@ -262,14 +292,19 @@ def alliance_rupture(
 def overdue_measure(
     history: Sequence[ScorePoint], activity: EpisodeActivity, settings: AlertSettings, as_of: date
 ) -> Finding | None:
-    """An active episode whose last outcome measure is ≥ ``overdue_days`` days or
-    ≥ ``overdue_sessions`` sessions old (counted from the opening date / session 0 if none)."""
+    """An active episode whose last outcome measure is ≥ ``overdue_days`` days old, or with
+    ≥ ``overdue_sessions`` attended therapy sessions since it (from the opening if none).
+
+    Sessions are counted in therapy-session numbers (``EpisodeActivity``), never in the
+    measure's own numbering, so a client first measured at session 4 and measured every week
+    since is not overdue.
+    """
     if not activity.active:
         return None
     latest = _latest(history)
     since_date = activity.opened_on if latest is None else latest.on
     days = (as_of - since_date).days
-    sessions = activity.sessions_held - (0 if latest is None else latest.session)
+    sessions = activity.sessions_since_measure
     if days < settings.overdue_days and sessions < settings.overdue_sessions:
         return None
     last = "never measured" if latest is None else f"last measured {since_date.isoformat()}"
@@ -282,38 +317,64 @@ def overdue_measure(
     return Finding(AlertType.OVERDUE_MEASURE, None, reason, details)
 
 
+def outcome_findings(
+    history: Sequence[ScorePoint],
+    rules: MeasureRules,
+    model: TrajectoryModel,
+    settings: AlertSettings = AlertSettings(),
+) -> list[Finding | None]:
+    """Not on track, reliable deterioration and no reliable improvement of one outcome measure.
+
+    "No reliable improvement by session k" (§3.2) is the rational method's yellow rule; under
+    the fitted methods the intake-conditioned band does that job, so it is raised only together
+    with a not-on-track finding and never adds a flagged client beyond the alert budget.
+    """
+    on_track = not_on_track(history, rules, model)
+    no_change = no_reliable_change(history, rules, by_session=settings.no_change_session)
+    if not isinstance(model, RationalModel) and on_track is None:
+        no_change = None
+    return [on_track, reliable_deterioration(history, rules), no_change]
+
+
+def alliance_findings(
+    history: Sequence[ScorePoint], rules: MeasureRules, settings: AlertSettings = AlertSettings()
+) -> list[Finding | None]:
+    """Low alliance, and alliance rupture where a reliable-change threshold exists for its guard
+    (the measure's, or one the service computed, §5.2)."""
+    found = [low_alliance(history, rules)]
+    if settings.rupture.reliable_change is not None or rules.reliable_change is not None:
+        found.append(alliance_rupture(history, rules, settings.rupture))
+    return found
+
+
 def evaluate(
     *,
-    outcome_history: Sequence[ScorePoint],
-    outcome_rules: MeasureRules,
-    model: TrajectoryModel,
     as_of: date,
+    outcome_history: Sequence[ScorePoint] = (),
+    outcome_rules: MeasureRules | None = None,
+    model: TrajectoryModel | None = None,
     alliance_history: Sequence[ScorePoint] = (),
     alliance_rules: MeasureRules | None = None,
     risk_flags: Sequence[RiskFlag] = (),
     settings: AlertSettings = AlertSettings(),
     activity: EpisodeActivity | None = None,
 ) -> tuple[Finding, ...]:
-    """Every alert condition true now, in ``AlertType`` order.
+    """Every alert condition true now, in ``AlertType`` order: the one rule path.
 
-    Histories hold this episode's points up to ``as_of`` (outcome intake = session 1); the
-    caller passes only the risk flags of the latest administration. Alliance rules run only
-    with ``alliance_rules``; the overdue rule only with ``activity``. Raises TrajectoryError /
-    NormsError when a needed reliable-change threshold is missing.
+    The live service (after each administration, and the hourly overdue check) and the backtest
+    both call this; they only load data before and reconcile after. Outcome rules run with
+    ``outcome_rules`` and ``model``; alliance rules with ``alliance_rules``; the overdue rule
+    with ``activity``; risk flags (of the latest administration only) always. Raises
+    TrajectoryError / NormsError when a needed reliable-change threshold is missing.
     """
-    found = [
-        not_on_track(outcome_history, outcome_rules, model),
-        reliable_deterioration(outcome_history, outcome_rules),
-        risk_item(risk_flags, outcome_rules.code),
-    ]
-    if alliance_rules is not None:
-        found += [
-            low_alliance(alliance_history, alliance_rules),
-            alliance_rupture(alliance_history, alliance_rules, settings.rupture),
-        ]
-    found.append(
-        no_reliable_change(outcome_history, outcome_rules, by_session=settings.no_change_session)
-    )
+    found: list[Finding | None] = []
+    if outcome_rules is not None and model is not None and outcome_history:
+        found += outcome_findings(outcome_history, outcome_rules, model, settings)
+    if alliance_rules is not None and alliance_history:
+        found += alliance_findings(alliance_history, alliance_rules, settings)
+    rules = outcome_rules or alliance_rules
+    found.append(risk_item(risk_flags, rules.code if rules else ""))
     if activity is not None:
         found.append(overdue_measure(outcome_history, activity, settings, as_of))
-    return tuple(f for f in found if f is not None)
+    order = list(AlertType)
+    return tuple(sorted((f for f in found if f is not None), key=lambda f: order.index(f.type)))

@@ -14,11 +14,12 @@ from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.core import alerts as rules_core
 from outcome_monitor.core.alerts import AlertType, Finding, RiskFlag
-from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
+from outcome_monitor.core.definitions import Purpose
 from outcome_monitor.core.rupture import RuptureSettings
 from outcome_monitor.core.support import SupportAction, needs_reason, prompts_for
+from outcome_monitor.core.trajectories import ScorePoint
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Administration, Alert, AlertStatus, Episode, User
+from outcome_monitor.models import Administration, Alert, AlertStatus, Episode, TherapySession, User
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, feedback, measures
 from outcome_monitor.services.audit import record
@@ -43,7 +44,11 @@ def alert_settings(current: ServiceSettings) -> rules_core.AlertSettings:
 
 
 def evaluate_after_administration(administration: Administration) -> list[Alert]:
-    """Evaluate the measure just given; raise, update or clear its alerts (caller commits)."""
+    """Evaluate the measure just given; raise, update or clear its alerts (caller commits).
+
+    Loads the measure's history and the model in force, calls the one pure rule path
+    (``core.alerts.evaluate``, the same the backtest replays) and reconciles the findings.
+    """
     definition = measures.library()[administration.instrument_code]
     current = get_settings()
     db.session.flush()
@@ -52,15 +57,38 @@ def evaluate_after_administration(administration: Administration) -> list[Alert]
         measures.episode_administrations(administration.episode, definition.code),
         from_intake=not is_alliance,
     )
+    rules = measures.rules_for(definition)
+    settings = alert_settings(current)
+    flags = _risk_flags(administration, points)
     if is_alliance:
         sd_version = feedback.alliance_sd_version(definition.code)
-        findings = _alliance_findings(definition, points, current, sd_version)
-        covered, version = ALLIANCE_TYPES, sd_version.id if sd_version else None
+        if sd_version is not None:
+            rupture = dataclasses.replace(
+                settings.rupture, service_sd=sd_version.parameters["service_sd"]
+            )
+            settings = dataclasses.replace(settings, rupture=rupture)
+        findings = rules_core.evaluate(
+            as_of=_as_of(points),
+            alliance_history=points,
+            alliance_rules=rules,
+            risk_flags=flags,
+            settings=settings,
+        )
+        covered: tuple[AlertType, ...] = ALLIANCE_TYPES
+        version = sd_version.id if sd_version else None
     else:
-        findings, covered, version = _outcome_findings(definition, points, current)
-    risk = _risk_finding(definition, administration, points)
-    if risk is not None:
-        findings = (*findings, risk)
+        tracked = definition.purpose == Purpose.OUTCOME and rules.reliable_change is not None
+        in_use = feedback.model_in_use(definition.code, current)
+        findings = rules_core.evaluate(
+            as_of=_as_of(points),
+            outcome_history=points if tracked else (),
+            outcome_rules=rules,
+            model=in_use.model,
+            risk_flags=flags,
+            settings=settings,
+        )
+        covered = OUTCOME_TYPES if tracked else ()
+        version = in_use.version.id if in_use.version else None
     return reconcile(
         episode=administration.episode,
         code=definition.code,
@@ -72,42 +100,22 @@ def evaluate_after_administration(administration: Administration) -> list[Alert]
     )
 
 
-def _outcome_findings(definition: InstrumentDefinition, points, current):  # type: ignore[no-untyped-def]
-    rules = measures.rules_for(definition)
-    if rules.reliable_change is None or not points:
-        return (), (), None
-    in_use = feedback.model_in_use(definition.code, current)
-    settings = alert_settings(current)
-    found = (
-        rules_core.not_on_track(points, rules, in_use.model),
-        rules_core.reliable_deterioration(points, rules),
-        rules_core.no_reliable_change(points, rules, by_session=settings.no_change_session),
-    )
-    version = in_use.version.id if in_use.version else None
-    return tuple(f for f in found if f is not None), OUTCOME_TYPES, version
+def _as_of(points: Sequence[ScorePoint]) -> date:
+    return points[-1].on if points else utcnow().date()
 
 
-def _alliance_findings(definition, points, current, sd_version):  # type: ignore[no-untyped-def]
-    """Low alliance and rupture; the rupture guard uses the service's fitted SD when there is
-    one (reference §5.2: the larger of the client's own and the service's SD)."""
-    rules = measures.rules_for(definition)
-    found = [rules_core.low_alliance(points, rules)] if points else []
-    if rules.reliable_change is not None and points:
-        rupture = alert_settings(current).rupture
-        if sd_version is not None:
-            rupture = dataclasses.replace(rupture, service_sd=sd_version.parameters["service_sd"])
-        found.append(rules_core.alliance_rupture(points, rules, rupture))
-    return tuple(f for f in found if f is not None)
-
-
-def _risk_finding(definition, administration, points) -> Finding | None:  # type: ignore[no-untyped-def]
+def _risk_flags(administration: Administration, points: Sequence[ScorePoint]) -> list[RiskFlag]:
+    """A flag for each risk item triggered or left unanswered at this administration."""
     session = points[-1].session if points else 1
     answers = administration.answers or {}
-    flags = [
-        RiskFlag(session=session, item=item, score=float(answers.get(item) or 0))
+    return [
+        RiskFlag(
+            session=session,
+            item=item,
+            score=None if answers.get(item) is None else float(answers[item]),
+        )
         for item in administration.risk_items
     ]
-    return rules_core.risk_item(flags, definition.code)
 
 
 def reconcile(
@@ -302,29 +310,38 @@ def check_overdue(*, today: date, now: datetime) -> int:
     return raised
 
 
-def _overdue_finding(episode: Episode, settings, today: date) -> Finding | None:  # type: ignore[no-untyped-def]
+def _overdue_finding(
+    episode: Episode, settings: rules_core.AlertSettings, today: date
+) -> Finding | None:
+    """The overdue rule through the one rule path, counted in therapy sessions."""
     outcome_admins = [
         a
         for a in measures.episode_administrations(episode)
         if (d := measures.library().get(a.instrument_code)) and d.purpose == Purpose.OUTCOME
     ]
     held = [s for s in episode.sessions if s.attended]
-    since = [s for s in held if not outcome_admins or s.date > _last_date(outcome_admins)]
     activity = rules_core.EpisodeActivity(
-        opened_on=episode.opened_on, sessions_held=len(held), active=episode.is_active
+        opened_on=episode.opened_on,
+        held=tuple(s.number for s in held),
+        last_measured=_last_measured(outcome_admins, held),
+        active=episode.is_active,
     )
-    points = feedback.history(outcome_admins)
-    finding = rules_core.overdue_measure(points, activity, settings, today)
-    if finding is None and len(since) >= settings.overdue_sessions and outcome_admins:
-        return rules_core.Finding(
-            AlertType.OVERDUE_MEASURE,
-            None,
-            f"{len(since)} sessions since the last outcome measure",
-            {"sessions": len(since)},
-        )
-    return finding
+    findings = rules_core.evaluate(
+        as_of=today,
+        outcome_history=feedback.history(outcome_admins),
+        activity=activity,
+        settings=settings,
+    )
+    return next((f for f in findings if f.type == AlertType.OVERDUE_MEASURE), None)
 
 
-def _last_date(administrations: list[Administration]) -> date:
+def _last_measured(administrations: list[Administration], held: list[TherapySession]) -> int | None:
+    """The therapy-session number of the latest outcome measure; for one given outside a
+    session, the latest attended session on or before its date (None if never measured)."""
+    if not administrations:
+        return None
     last = administrations[-1]
-    return last.session.date if last.session else last.created_at.date()
+    if last.session is not None:
+        return last.session.number
+    on = last.created_at.date()
+    return max((s.number for s in held if s.date <= on), default=0)

@@ -17,8 +17,10 @@ from outcome_monitor.core.errors import CoreError
 from outcome_monitor.core.measure import Direction, MeasureRules
 from outcome_monitor.core.trajectories import (
     ExpectedBand,
+    Prognosis,
     ScorePoint,
     TrajectoryModel,
+    client_prognosis,
     expected_curve,
 )
 from outcome_monitor.core.trajectories.base import DEFAULT_MAX_SESSION, INTAKE_SESSION
@@ -68,8 +70,10 @@ class ChartData:
     """Everything the progress chart and its text summary need; ``outcome`` None = no chart.
 
     ``band`` holds the expected curve and its yellow/red bounds for sessions 2..max(20, last
-    session); it is empty until there is a score after intake. ``method`` is the trajectory
-    method in use and ``fallback_reason`` says why the rational method stands in, if it does.
+    session), fixed by the intake score alone: it is the same before and after every later
+    score. ``method`` is the trajectory method in use and ``fallback_reason`` says why the
+    rational method stands in, if it does. ``prognosis`` is the separately labelled §3.5
+    prediction (fitted methods only, from a score after intake on).
     """
 
     outcome: Series | None
@@ -78,6 +82,7 @@ class ChartData:
     method: str | None = None
     fallback_reason: str | None = None
     reliable_change: float | None = None
+    prognosis: Prognosis | None = None
 
     @property
     def last_session(self) -> int:
@@ -114,6 +119,7 @@ def episode_chart_data(episode: Episode, current: ServiceSettings | None = None)
         method=str(in_use.model.method),
         fallback_reason=in_use.fallback_reason,
         reliable_change=rc,
+        prognosis=_prognosis(in_use.model, rules, outcome.points),
     )
 
 
@@ -196,15 +202,26 @@ def _markers(
 def _band(
     model: TrajectoryModel, rules: MeasureRules, points: Sequence[ScorePoint]
 ) -> tuple[ExpectedBand, ...]:
-    """The expected curve and bounds from session 2 on; none until a score after intake."""
+    """The expected curve and bounds from session 2 on, from the intake alone (fixed)."""
     intake = next((p.score for p in points if p.session == INTAKE_SESSION), None)
-    follow_up = [p for p in points if p.session > INTAKE_SESSION]
-    if intake is None or not follow_up:
+    if intake is None:
         return ()
-    last = max(DEFAULT_MAX_SESSION, follow_up[-1].session)
+    last = max(DEFAULT_MAX_SESSION, points[-1].session)
     try:
-        return expected_curve(model, rules, intake=intake, history=follow_up, last_session=last)
+        return expected_curve(model, rules, intake=intake, last_session=last)
     except CoreError:
         # A measure without a reliable-change threshold (or a model for another measure) has
         # no band; the scores are still drawn.
         return ()
+
+
+def _prognosis(
+    model: TrajectoryModel, rules: MeasureRules, points: Sequence[ScorePoint]
+) -> Prognosis | None:
+    """The §3.5 prognosis once there is a score after intake; None for the rational method."""
+    if not any(p.session > INTAKE_SESSION for p in points):
+        return None
+    try:
+        return client_prognosis(model, rules, history=points)
+    except CoreError:
+        return None

@@ -92,6 +92,18 @@ def model_in_use(code: str, current: ServiceSettings | None = None) -> ModelInUs
     return ModelInUse(model_from_dict(version.parameters), version, None)
 
 
+def outcome_models(
+    current: ServiceSettings | None = None,
+) -> list[tuple[InstrumentDefinition, ModelInUse]]:
+    """Every enabled outcome measure with the model in force for it (settings and jobs pages)."""
+    current = current or get_settings()
+    return [
+        (d, model_in_use(d.code, current))
+        for d in measures.enabled_instruments()
+        if d.purpose == Purpose.OUTCOME
+    ]
+
+
 def alliance_sd_version(code: str) -> TrajectoryModelVersion | None:
     """The newest service SD of an alliance measure (fitted nightly), if there is one."""
     return db.session.scalar(

@@ -61,8 +61,10 @@ def refit_models(*, now: datetime) -> RefitResult:
 
     1. Reference data: the service's closed and dropped-out episodes, one history per measure
        (the same session numbering the alerts use, ``feedback.history``).
-    2. Each method is fitted with ``choose_model``; a fit that falls back to the rational
-       method (too few usable episodes, degenerate data) is reported, not stored.
+    2. Each method is fitted with ``choose_model``, which also calibrates its band to the
+       service's alert budget by cross-validation over episodes and records the out-of-fold
+       accuracy with the version; a fit that falls back to the rational method (too few usable
+       episodes, degenerate data) is reported, not stored.
     3. Each successful fit becomes a new version with an audit row (actor: the system).
     """
     current = get_settings()
@@ -130,6 +132,8 @@ def _params(current: ServiceSettings) -> TrajectoryParams:
         yellow_percentile=current.band_yellow_percentile,
         red_percentile=current.band_red_percentile,
         no_improvement_session=current.no_change_session,
+        budget=current.alert_budget,
+        red_budget=min(current.red_alert_budget, current.alert_budget),
     )
 
 
@@ -180,6 +184,8 @@ def _store(code: str, model: TrajectoryModel, reason: str, now: datetime) -> Tra
             "method": version.method,
             "n_reference": model.n_reference,
             "reason": reason,
+            "yellow_percentile": getattr(model, "yellow_percentile", None),
+            "red_percentile": getattr(model, "red_percentile", None),
         },
     )
     return version

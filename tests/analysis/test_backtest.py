@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from outcome_monitor.analysis import backtest_cli
 from outcome_monitor.analysis.backtest import (
     DETERIORATION_FLAGS,
+    RED_FLAGS,
     Episode,
     ReplaySetup,
     accuracy,
@@ -88,7 +89,8 @@ def test_alert_raised_once_per_type_with_escalation() -> None:
         (5, "reliable_deterioration", None),
     ]
     assert [(a.session, a.severity) for a in result.escalations] == [(5, "red")]
-    assert result.first(DETERIORATION_FLAGS) == 5
+    assert result.first(DETERIORATION_FLAGS) == 4  # any outcome alert: yellow at session 4
+    assert result.first(RED_FLAGS) == 5
 
 
 def test_altering_future_sessions_does_not_change_earlier_alerts() -> None:
@@ -104,10 +106,14 @@ def test_accuracy_counts() -> None:
     ]
     positive = [True, True, False, False]
     summary = accuracy(results, positive, DETERIORATION_FLAGS)
-    assert summary["sensitivity"] == 1.0 and summary["specificity"] == 0.5
-    assert summary["ppv"] == pytest.approx(2 / 3, abs=1e-4)
-    assert summary["sensitivity_by_session_3"] == 0.5
-    assert summary["sensitivity_before_last_session"] == 0.0
+    # (16, 23): the alert at session 2 is the outcome itself (last session): not a warning.
+    # (16, ..., 19, 23): yellow at 4, before the end: warned. (16, 23, 10): warned at 2.
+    assert summary["sensitivity"] == 0.5 and summary["specificity"] == 0.5
+    assert summary["ppv"] == 0.5
+    assert summary["sensitivity_by_session_3"] == 0.0
+    assert summary["share_flagged_by_session_3"] == 0.25
+    assert summary["share_flagged_by_session_3_live"] == 0.5  # what therapists saw by session 3
+    assert summary["sensitivity_before_last_session"] == 0.5
     assert accuracy([], [], DETERIORATION_FLAGS)["sensitivity"] is None
 
 

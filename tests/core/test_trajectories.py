@@ -130,8 +130,8 @@ def test_rational_status_mirrors_for_higher_is_better() -> None:
 
 
 def test_rational_band_has_no_yellow_zone_before_the_session() -> None:
-    early = expected_band(RATIONAL, PHQ, intake=16, history=(), session=3)
-    late = expected_band(RATIONAL, PHQ, intake=16, history=(), session=4)
+    early = expected_band(RATIONAL, PHQ, intake=16, session=3)
+    late = expected_band(RATIONAL, PHQ, intake=16, session=4)
     assert (early.expected, early.yellow, early.red) == (None, 22, 22)
     assert (late.yellow, late.red) == (10, 22)
 
@@ -172,37 +172,39 @@ def test_empirical_curve_falls_for_a_typical_intake(empirical: EmpiricalModel) -
 def test_empirical_band_uses_the_mixed_model_formula(empirical: EmpiricalModel) -> None:
     import math
 
-    band = expected_band(empirical, PHQ, intake=16, history=(), session=5)
+    band = expected_band(empirical, PHQ, intake=16, session=5)
     b0, b1, g0, g1 = empirical.beta
     d00, d01, d11 = empirical.d
     lt = math.log(5)
     mean = b0 + b1 * 16 + (g0 + g1 * 16) * lt
     sd = math.sqrt(d00 + 2 * d01 * lt + d11 * lt * lt + empirical.sigma2)
     assert band.expected == pytest.approx(mean)
-    assert band.red == pytest.approx(mean + z_for_percentile(90) * sd)
-    assert band.yellow == pytest.approx(mean + z_for_percentile(75) * sd)
+    assert band.red == pytest.approx(mean + z_for_percentile(empirical.red_percentile) * sd)
+    assert band.yellow == pytest.approx(mean + z_for_percentile(empirical.yellow_percentile) * sd)
 
 
-def test_eb_update_moves_prediction_toward_the_clients_data(empirical: EmpiricalModel) -> None:
-    prior = expected_band(empirical, PHQ, intake=16, history=(), session=5)
-    worse = expected_band(empirical, PHQ, intake=16, history=points(16, 18, 19)[1:], session=5)
-    better = expected_band(empirical, PHQ, intake=16, history=points(16, 8, 7)[1:], session=5)
-    assert prior.expected is not None and worse.expected is not None
-    assert better.expected is not None
-    assert better.expected < prior.expected < worse.expected
-    assert worse.red - worse.expected < prior.red - prior.expected  # narrower with data
+def test_the_yardstick_depends_on_the_intake_only(empirical: EmpiricalModel) -> None:
+    """Reference §3.1 step 6: a worsening client must not pull their own expectation up."""
+    before = track_reading(empirical, PHQ, history=points(19, 17, 16))
+    after = track_reading(empirical, PHQ, history=points(19, 17, 16, 15))
+    worse_path = track_reading(empirical, PHQ, history=points(19, 22, 23, 15))
+    assert after.band == worse_path.band == expected_band(empirical, PHQ, intake=19, session=4)
+    assert before.band == expected_band(empirical, PHQ, intake=19, session=3)
+    assert expected_curve(empirical, PHQ, intake=19) == expected_curve(empirical, PHQ, intake=19)
 
 
-def test_band_ignores_the_session_it_evaluates_and_later(empirical: EmpiricalModel) -> None:
-    history = points(16, 14, 13)[1:]
-    with_future = (*history, *points(16, 14, 13, 27, 27)[3:])
-    assert expected_band(empirical, PHQ, intake=16, history=history, session=4) == expected_band(
-        empirical, PHQ, intake=16, history=with_future, session=4
-    )
+def test_a_flat_client_is_judged_against_the_typical_course(empirical: EmpiricalModel) -> None:
+    """The demo's case: intake 19, still 15 at session 6 while the typical client is near 11."""
+    band = expected_band(empirical, PHQ, intake=19, session=6)
+    assert band.expected is not None and band.expected < 13 < 15  # 15 is worse than typical
+    reading = track_reading(empirical, PHQ, history=points(19, 18, 18, 17, 16, 15))
+    assert reading.band is not None and reading.band.expected == band.expected
+    slowly_worse = points(19, 19, 20, 21, 21, 22)  # never a reliable deterioration (RC 6)
+    assert track_status(empirical, PHQ, history=slowly_worse) == TrackStatus.YELLOW
 
 
 def test_empirical_status_at_and_beyond_bounds(empirical: EmpiricalModel) -> None:
-    band = expected_band(empirical, PHQ, intake=20, history=(), session=2)
+    band = expected_band(empirical, PHQ, intake=20, session=2)
     assert track_status(empirical, PHQ, history=points(20, band.yellow)) == TrackStatus.GREEN
     just_beyond = points(20, band.yellow + 0.01)
     assert track_status(empirical, PHQ, history=just_beyond) == TrackStatus.YELLOW
@@ -213,7 +215,7 @@ def test_empirical_status_at_and_beyond_bounds(empirical: EmpiricalModel) -> Non
 
 def test_empirical_mirrors_for_higher_is_better() -> None:
     model = fit_model("empirical", reference("ors", 400), ORS)
-    band = expected_band(model, ORS, intake=15, history=(), session=2)
+    band = expected_band(model, ORS, intake=15, session=2)
     assert band.expected is not None and band.red < band.yellow < band.expected
     assert band.expected > 15
     assert track_status(model, ORS, history=points(15, band.red - 0.01)) == TrackStatus.RED
@@ -233,27 +235,26 @@ def test_empirical_fit_rejects_a_single_follow_up_session() -> None:
 
 
 def test_neighbours_band_is_monotone_in_intake(neighbours: NeighboursModel) -> None:
-    low = expected_band(neighbours, PHQ, intake=8, history=(), session=3)
-    high = expected_band(neighbours, PHQ, intake=22, history=(), session=3)
+    low = expected_band(neighbours, PHQ, intake=8, session=3)
+    high = expected_band(neighbours, PHQ, intake=22, session=3)
     assert low.expected is not None and high.expected is not None
     assert low.expected < high.expected
     assert high.expected <= high.yellow <= high.red
 
 
-def test_neighbours_interpolates_and_plateaus(neighbours: NeighboursModel) -> None:
-    a = expected_band(neighbours, PHQ, intake=12, history=(), session=3)
-    b = expected_band(neighbours, PHQ, intake=13, history=(), session=3)
-    mid = expected_band(neighbours, PHQ, intake=12.5, history=(), session=3)
-    assert mid.red == pytest.approx((a.red + b.red) / 2)
-    far = expected_band(neighbours, PHQ, intake=-5, history=(), session=40)
-    assert far == replace(
-        expected_band(neighbours, PHQ, intake=0, history=(), session=20), session=40
-    )
+def test_neighbours_interpolates_between_grid_intakes(neighbours: NeighboursModel) -> None:
+    from outcome_monitor.core.trajectories.neighbours import neighbours_course
+
+    a, b = neighbours_course(neighbours, intake=12), neighbours_course(neighbours, intake=13)
+    mid = neighbours_course(neighbours, intake=12.5)
+    assert mid.a == pytest.approx((a.a + b.a) / 2)
+    assert mid.d[2] == pytest.approx((a.d[2] + b.d[2]) / 2)
+    assert neighbours_course(neighbours, intake=-5) == neighbours_course(neighbours, intake=0)
 
 
 def test_neighbours_mirrors_for_higher_is_better() -> None:
     model = fit_model("neighbours", reference("ors", 300), ORS, params=TrajectoryParams(k=60))
-    band = expected_band(model, ORS, intake=15, history=(), session=3)
+    band = expected_band(model, ORS, intake=15, session=3)
     assert band.expected is not None and band.red <= band.yellow <= band.expected
 
 
@@ -261,23 +262,37 @@ def test_neighbours_fit_errors() -> None:
     from outcome_monitor.core.trajectories.neighbours import fit_neighbours
 
     few = [ReferenceEpisode((1, 3, 4), (10.0, 9.0, 8.0))] * 20
-    with pytest.raises(TrajectoryError, match="session 2"):
-        fit_neighbours(few, PHQ, k=20)
+    with pytest.raises(TrajectoryError, match="three scores"):
+        fit_neighbours([ReferenceEpisode((1, 3), (10.0, 9.0))] * 20, PHQ, k=20)
     with pytest.raises(TrajectoryError, match="k must be"):
         fit_neighbours(few, PHQ, k=5)
+    with pytest.raises(TrajectoryError, match="needs 10 episodes"):
+        fit_neighbours(few[:5], PHQ, k=20)
     with pytest.raises(TrajectoryError, match="grid step"):
         fit_neighbours(few, replace(PHQ, score_max=0), k=20)
     with pytest.raises(TrajectoryError, match="finite"):
         fit_neighbours([ReferenceEpisode((1, 2, 3), (10.0, float("inf"), 9.0))] * 20, PHQ, k=20)
 
 
-def test_neighbours_ignores_sessions_after_the_table() -> None:
+def test_neighbours_keep_quick_recoverers_at_later_sessions() -> None:
+    """Lutz et al. 2006: each neighbour's own course, not the survivors' scores per session.
+
+    Half recover and leave at session 3; half stay flat to session 10. Per-session survivors
+    would make the session-8 expectation 16 (only the flat clients are still there); the
+    neighbours' own courses keep the recoverers, so the expectation is well below it.
+    """
     from outcome_monitor.core.trajectories.neighbours import fit_neighbours
 
-    long = [ReferenceEpisode((1, 2, 3, 30), (10.0, 9.0, 8.0, 1.0))] * 12
-    model = fit_neighbours(long, PHQ, k=12, max_session=5)
-    assert model.max_session == 5
-    assert model.expected[10][3] == 8.0  # thin sessions 4-5 repeat session 3
+    quick = ReferenceEpisode((1, 2, 3), (16.0, 9.0, 6.0))
+    flat = ReferenceEpisode(tuple(range(1, 11)), (16.0,) * 10)
+    model = fit_neighbours([quick, flat] * 10, PHQ, k=20)
+    band = expected_band(model, PHQ, intake=16, session=8)
+    assert band.expected is not None and band.expected < 12
+
+
+def test_old_neighbours_tables_are_refused() -> None:
+    with pytest.raises(TrajectoryError, match="run the refit"):
+        model_from_dict({"method": "neighbours", "grid": [0, 1], "expected": []})
 
 
 # --- choosing, fallback, serialisation ----------------------------------------------------
@@ -292,7 +307,7 @@ def test_choose_model_falls_back_below_the_minimum(
 
 
 def test_choose_model_counts_only_usable_episodes() -> None:
-    short = [ReferenceEpisode((1, 2), (16.0, 12.0))] * 300
+    short = [ReferenceEpisode((1,), (16.0,))] * 150 + [ReferenceEpisode((2, 3), (16.0, 12.0))] * 150
     _, fell_back, reason = choose_model(Method.NEIGHBOURS, short, PHQ)
     assert fell_back and "0 closed episodes" in reason
 
@@ -327,9 +342,9 @@ def test_model_from_dict_rejects_unknown_method() -> None:
 
 def test_band_errors(empirical: EmpiricalModel) -> None:
     with pytest.raises(TrajectoryError, match="session 2"):
-        expected_band(empirical, PHQ, intake=16, history=(), session=1)
+        expected_band(empirical, PHQ, intake=16, session=1)
     with pytest.raises(TrajectoryError, match="fitted for phq9"):
-        expected_band(empirical, ORS, intake=16, history=(), session=3)
+        expected_band(empirical, ORS, intake=16, session=3)
 
 
 def test_invalid_percentiles_and_reference_rejected() -> None:
@@ -351,7 +366,7 @@ def test_invalid_percentiles_and_reference_rejected() -> None:
 @given(intake=st.floats(0, 27), session=st.integers(2, 30))
 def test_band_order_holds_for_any_intake(intake: float, session: int) -> None:
     model = RATIONAL
-    band = expected_band(model, PHQ, intake=intake, history=(), session=session)
+    band = expected_band(model, PHQ, intake=intake, session=session)
     assert band.red == pytest.approx(intake + 6)
     assert band.yellow <= band.red
 

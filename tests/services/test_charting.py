@@ -76,14 +76,15 @@ def test_observed_points_are_numbered_from_the_first_outcome_measure(world: Worl
     assert outcome.cutoff == 10
 
 
-def test_intake_only_has_points_but_no_band(world: World) -> None:
+def test_intake_alone_fixes_the_band(world: World) -> None:
     episode = give(world, *phq9_sessions(20))
 
     data = charting.episode_chart_data(episode)
 
     assert data.outcome is not None and len(data.outcome.points) == 1
-    assert data.band == ()
+    assert [b.session for b in data.band] == list(range(2, 21))
     assert data.rc_band == (14, 26)
+    assert data.prognosis is None  # the rational method has no prognosis
 
 
 def test_rational_band_covers_sessions_2_to_20_from_the_model_in_use(world: World) -> None:
@@ -140,10 +141,24 @@ def test_fitted_empirical_model_gives_the_expected_curve(world: World) -> None:
 
     assert data.method == "empirical" and data.fallback_reason is None
     assert data.outcome is not None
-    follow_up = data.outcome.points[1:]
     model = model_from_dict(version.parameters)
-    assert data.band == expected_curve(model, rules, intake=20, history=follow_up)
+    assert data.band == expected_curve(model, rules, intake=20)
     assert all(b.expected is not None for b in data.band)
+    assert data.prognosis is not None and data.prognosis.based_on == 2
+
+
+def test_the_expected_line_stays_put_when_a_score_is_entered(world: World) -> None:
+    """Issue 8: the chart's expected line is the same before and after a new score."""
+    insert_closed_episodes(world.alice, n=30)
+    settings.update_settings(
+        changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
+    )
+    refit.refit_models(now=NOW)
+    before = charting.episode_chart_data(give(world, *phq9_sessions(19, 17, 16)))
+    after = charting.episode_chart_data(give(world, *phq9_sessions(19, 17, 16, 24)))
+    assert before.band == after.band
+    assert before.prognosis is not None and after.prognosis is not None
+    assert after.prognosis.p_deterioration > before.prognosis.p_deterioration
 
 
 def test_alert_markers_sit_at_the_session_of_their_administration(world: World) -> None:

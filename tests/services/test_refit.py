@@ -101,13 +101,20 @@ def test_measures_without_enough_data_fall_back_and_say_why(world: World) -> Non
     assert "not fitted" in result.summary().splitlines()[0]
 
 
-def test_percentiles_come_from_the_settings(world: World) -> None:
-    insert_closed_episodes(world.alice, n=30)
-    _lower_minimum(world, band_yellow_percentile=80, band_red_percentile=95)
-    stored = refit.refit_models(now=NOW).stored
-    assert {
-        (v.parameters["yellow_percentile"], v.parameters["red_percentile"]) for v in stored
-    } == {(80.0, 95.0)}
+def test_bands_are_calibrated_to_the_services_alert_budget(world: World) -> None:
+    insert_closed_episodes(world.alice, n=40)
+    _lower_minimum(world, alert_budget=0.3, red_alert_budget=0.15)
+    wide = {v.method: v.parameters for v in refit.refit_models(now=NOW).stored}
+    settings.update_settings(changes={"alert_budget": 0.1, "red_alert_budget": 0.05}, by=world.ada)
+    narrow = {v.method: v.parameters for v in refit.refit_models(now=NOW).stored}
+    for method in ("empirical", "neighbours"):
+        calibration = narrow[method]["calibration"]
+        assert (calibration["budget"], calibration["red_budget"]) == (0.1, 0.05)
+        assert calibration["metrics"]["yellow"]["share_flagged"] <= 0.1
+        assert calibration["metrics"]["red"]["share_flagged"] <= 0.05
+        # a smaller budget can only raise the percentiles (fewer alerts)
+        assert narrow[method]["yellow_percentile"] >= wide[method]["yellow_percentile"]
+        assert narrow[method]["red_percentile"] > narrow[method]["yellow_percentile"]
 
 
 def test_only_closed_and_dropped_out_episodes_are_reference_data(world: World) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from outcome_monitor.models import AuditEvent
-from outcome_monitor.services import care, measures, settings
+from outcome_monitor.services import ServiceError, care, measures, settings
 from tests.conftest import World, count
 
 
@@ -102,14 +104,31 @@ def test_options_are_saved_and_audited(login_as, world: World) -> None:
         "handover_idle_minutes": 5,
         "remote_link_days": 3,
         "clients_see_progress_graph": "y",
+        "alert_budget": 0.15,
+        "red_alert_budget": 0.05,
     }
     login_as(world.ada).post("/admin/settings/options", data=data)
     current = settings.get_settings()
     assert current.trajectory_method == "empirical" and current.no_change_session == 5
+    assert (current.alert_budget, current.red_alert_budget) == (0.15, 0.05)
     assert current.pre_session_measures == ("phq9", "core10")
     assert current.clients_see_progress_graph is True
     assert current.handover_one_item_per_screen is False
     assert count(AuditEvent, AuditEvent.action == "settings.update") == 1
+
+
+def test_red_budget_above_the_alert_budget_is_refused(login_as, world: World) -> None:
+    with pytest.raises(ServiceError, match="red alert budget cannot be larger"):
+        settings.update_settings(
+            changes={"alert_budget": 0.1, "red_alert_budget": 0.2}, by=world.ada
+        )
+    assert settings.get_settings().alert_budget == 0.2  # nothing half-saved
+
+
+def test_settings_page_says_no_calibrated_model_yet(login_as, world: World) -> None:
+    page = login_as(world.ada).get("/admin/settings").get_data(as_text=True)
+    assert "Alert budget and calibration" in page
+    assert "No calibrated model is in use" in page
 
 
 def test_invalid_option_says_what_is_wrong(login_as, world: World) -> None:

@@ -1,4 +1,5 @@
-"""Expected trajectories: rational (§3.2), empirical mixed model (§3.1/§3.5), neighbours (§3.4)."""
+"""Expected trajectories: rational (§3.2), empirical mixed model (§3.1/§3.5), neighbours (§3.4),
+calibrated to the service's alert budget, with a separately labelled prognosis (§3.5)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from outcome_monitor.core.trajectories.api import (
     TrajectoryModel,
     TrajectoryParams,
     choose_model,
+    client_prognosis,
+    course_for,
     expected_band,
     expected_curve,
     fit_model,
@@ -23,17 +26,22 @@ from outcome_monitor.core.trajectories.base import (
     ScorePoint,
     TrackStatus,
 )
+from outcome_monitor.core.trajectories.calibration import Calibration
+from outcome_monitor.core.trajectories.course import Course, Prognosis
 from outcome_monitor.core.trajectories.empirical import EmpiricalModel
 from outcome_monitor.core.trajectories.neighbours import NeighboursModel
 from outcome_monitor.core.trajectories.rational import RationalModel
 
 __all__ = [
     "DEFAULT_MINIMUM_REFERENCE",
+    "Calibration",
+    "Course",
     "EmpiricalModel",
     "ExpectedBand",
     "Method",
     "ModelChoice",
     "NeighboursModel",
+    "Prognosis",
     "RationalModel",
     "ReferenceEpisode",
     "ScorePoint",
@@ -42,6 +50,8 @@ __all__ = [
     "TrajectoryModel",
     "TrajectoryParams",
     "choose_model",
+    "client_prognosis",
+    "course_for",
     "expected_band",
     "expected_curve",
     "fit_model",

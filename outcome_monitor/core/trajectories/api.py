@@ -1,12 +1,15 @@
-"""One interface over the three trajectory methods: fit, choose with fallback, evaluate.
+"""One interface over the three trajectory methods: fit, calibrate, choose with fallback,
+evaluate.
 
-A service fits a model from its closed episodes (``choose_model``), stores ``model.to_dict()``,
-reloads it with ``model_from_dict`` and evaluates each new administration with
-``track_reading``/``track_status``; charts use ``expected_curve``.
+A service fits a model from its closed episodes (``choose_model``, which also calibrates the
+band to the service's alert budget), stores ``model.to_dict()``, reloads it with
+``model_from_dict`` and evaluates each new administration with ``track_reading``. Charts use
+``expected_curve`` (intake only: the yardstick never moves) and ``client_prognosis``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -17,26 +20,42 @@ from outcome_monitor.core.trajectories.base import (
     DEFAULT_MAX_SESSION,
     FIRST_FOLLOW_UP,
     INTAKE_SESSION,
+    MIN_MEASURED,
     ExpectedBand,
     Method,
     ReferenceEpisode,
     ScorePoint,
     TrackStatus,
     beyond,
+    bound_at,
     is_functional,
     reliably_deteriorated,
     reliably_improved,
     usable_episodes,
+    z_for_percentile,
+)
+from outcome_monitor.core.trajectories.calibration import (
+    DEFAULT_BUDGET,
+    DEFAULT_RED_BUDGET,
+    CourseFor,
+    calibrate,
+)
+from outcome_monitor.core.trajectories.course import (
+    Course,
+    Prognosis,
+    Recalibration,
+    band,
+    prognosis,
 )
 from outcome_monitor.core.trajectories.empirical import (
     EmpiricalModel,
-    empirical_band,
+    empirical_course,
     fit_empirical,
 )
 from outcome_monitor.core.trajectories.neighbours import (
     NeighboursModel,
     fit_neighbours,
-    neighbours_band,
+    neighbours_course,
 )
 from outcome_monitor.core.trajectories.rational import RationalModel, rational_band
 
@@ -46,13 +65,21 @@ DEFAULT_MINIMUM_REFERENCE = 200
 
 @dataclass(frozen=True)
 class TrajectoryParams:
-    """Fitting parameters; every default is [U] (reference §3.1 step 5, §3.2, §3.4)."""
+    """Fitting parameters; every default is [U] (reference §3.1 step 5, §3.2, §3.4).
+
+    With ``calibrate`` (the refit's default) the band percentiles are chosen on the reference
+    data by cross-validation to the ``budget``/``red_budget`` (``calibration.py``), and the two
+    percentiles given here are only the uncalibrated fallback.
+    """
 
     yellow_percentile: float = 75.0
     red_percentile: float = 90.0
     no_improvement_session: int = 4
     k: int = 150
-    max_session: int = DEFAULT_MAX_SESSION
+    calibrate: bool = True
+    budget: float = DEFAULT_BUDGET
+    red_budget: float = DEFAULT_RED_BUDGET
+    folds: int = 5
 
 
 class ModelChoice(NamedTuple):
@@ -74,28 +101,12 @@ class TrackReading:
     band: ExpectedBand | None
 
 
-def fit_model(
-    method: Method | str,
-    reference: Iterable[ReferenceEpisode],
+def _fit_uncalibrated(
+    method: Method,
+    usable: Sequence[ReferenceEpisode],
     rules: MeasureRules,
-    *,
-    params: TrajectoryParams = TrajectoryParams(),
-    minimum: int = DEFAULT_MINIMUM_REFERENCE,
-) -> TrajectoryModel:
-    """Fit ``method`` on the usable reference episodes (intake + ≥ 3 measured sessions).
-
-    Raises TrajectoryError when fewer than ``minimum`` usable episodes exist (empirical and
-    neighbours only; rational needs none) or the method is unknown.
-    """
-    method = Method(method)
-    if method == Method.RATIONAL:
-        return RationalModel(params.no_improvement_session, measure_code=rules.code)
-    usable = usable_episodes(reference)
-    if len(usable) < minimum:
-        raise TrajectoryError(
-            f"{len(usable)} closed episodes with an intake and at least 3 measured sessions; "
-            f"the {method} method needs {minimum}"
-        )
+    params: TrajectoryParams,
+) -> EmpiricalModel | NeighboursModel:
     if method == Method.EMPIRICAL:
         return fit_empirical(
             usable,
@@ -109,7 +120,52 @@ def fit_model(
         k=params.k,
         yellow_percentile=params.yellow_percentile,
         red_percentile=params.red_percentile,
-        max_session=params.max_session,
+    )
+
+
+def fit_model(
+    method: Method | str,
+    reference: Iterable[ReferenceEpisode],
+    rules: MeasureRules,
+    *,
+    params: TrajectoryParams = TrajectoryParams(),
+    minimum: int = DEFAULT_MINIMUM_REFERENCE,
+) -> TrajectoryModel:
+    """Fit ``method`` on the usable reference episodes (intake + ≥ 1 follow-up), then calibrate.
+
+    Raises TrajectoryError when fewer than ``minimum`` usable episodes exist (empirical and
+    neighbours only; rational needs none) or the method is unknown.
+    """
+    method = Method(method)
+    if method == Method.RATIONAL:
+        return RationalModel(params.no_improvement_session, measure_code=rules.code)
+    usable = usable_episodes(reference)
+    if len(usable) < minimum:
+        raise TrajectoryError(
+            f"{len(usable)} closed episodes with an intake and at least {MIN_MEASURED - 1} "
+            f"follow-up score; the {method} method needs {minimum}"
+        )
+    model = _fit_uncalibrated(method, usable, rules, params)
+    if not params.calibrate:
+        return model
+
+    def fitter(train: Sequence[ReferenceEpisode]) -> CourseFor:
+        fitted = _fit_uncalibrated(method, train, rules, params)
+        return lambda intake: course_for(fitted, intake=intake)
+
+    result = calibrate(
+        usable,
+        rules,
+        fitter,
+        budget=params.budget,
+        red_budget=params.red_budget,
+        folds=params.folds,
+    )
+    return dataclasses.replace(
+        model,
+        yellow_percentile=result.yellow_percentile,
+        red_percentile=result.red_percentile,
+        calibration=result.calibration,
     )
 
 
@@ -143,28 +199,34 @@ def model_from_dict(data: dict[str, Any]) -> TrajectoryModel:
     return NeighboursModel.from_dict(data)
 
 
-def expected_band(
-    model: TrajectoryModel,
-    rules: MeasureRules,
-    *,
-    intake: float,
-    history: Sequence[ScorePoint],
-    session: int,
-) -> ExpectedBand:
-    """The band at ``session`` (≥ 2) for a client with this ``intake``.
+def course_for(model: EmpiricalModel | NeighboursModel, *, intake: float) -> Course:
+    """The client's intake-only course under a fitted model."""
+    if isinstance(model, EmpiricalModel):
+        return empirical_course(model, intake=intake)
+    return neighbours_course(model, intake=intake)
 
-    ``history`` holds the client's follow-up points; only those before ``session`` are used
-    (empirical method: empirical-Bayes update; the other methods ignore them).
-    """
-    if session < FIRST_FOLLOW_UP:
-        raise TrajectoryError("a band exists from session 2 on; session 1 is the intake")
+
+def _check(model: TrajectoryModel, rules: MeasureRules) -> None:
     if model.measure_code and model.measure_code != rules.code:
         raise TrajectoryError(f"model fitted for {model.measure_code}, not {rules.code}")
+
+
+def expected_band(
+    model: TrajectoryModel, rules: MeasureRules, *, intake: float, session: int
+) -> ExpectedBand:
+    """The band at ``session`` (≥ 2) for a client with this ``intake``; nothing else moves it."""
+    if session < FIRST_FOLLOW_UP:
+        raise TrajectoryError("a band exists from session 2 on; session 1 is the intake")
+    _check(model, rules)
     if isinstance(model, RationalModel):
         return rational_band(model, rules, intake=intake, session=session)
-    if isinstance(model, EmpiricalModel):
-        return empirical_band(model, rules, intake=intake, history=history, session=session)
-    return neighbours_band(model, rules, intake=intake, session=session)
+    return band(
+        course_for(model, intake=intake),
+        rules,
+        session=session,
+        yellow_percentile=model.yellow_percentile,
+        red_percentile=model.red_percentile,
+    )
 
 
 def expected_curve(
@@ -172,40 +234,85 @@ def expected_curve(
     rules: MeasureRules,
     *,
     intake: float,
-    history: Sequence[ScorePoint] = (),
     last_session: int = DEFAULT_MAX_SESSION,
 ) -> tuple[ExpectedBand, ...]:
-    """Bands for sessions 2..``last_session``, each computed as the alerts saw it at the time."""
+    """Bands for sessions 2..``last_session``: fixed by the intake, the same after every score."""
     return tuple(
-        expected_band(model, rules, intake=intake, history=history, session=s)
+        expected_band(model, rules, intake=intake, session=s)
         for s in range(FIRST_FOLLOW_UP, last_session + 1)
     )
 
 
-def _banded_status(reading_band: ExpectedBand, score: float) -> TrackStatus:
-    if beyond(score, reading_band.red, reading_band.direction):
+def prognosis_horizon(model: EmpiricalModel | NeighboursModel, latest_session: int) -> int:
+    """The session the prognosis is for: the service's typical last session (from the
+    calibration; 8 [U] without one), or the next session once a client has gone past it."""
+    typical = model.calibration.typical_last_session if model.calibration else 8
+    return max(typical, latest_session + 1, FIRST_FOLLOW_UP)
+
+
+def client_prognosis(
+    model: TrajectoryModel,
+    rules: MeasureRules,
+    *,
+    history: Sequence[ScorePoint],
+    session: int | None = None,
+) -> Prognosis | None:
+    """The §3.5 prognosis for this client (None for the rational method or without an intake).
+
+    It uses every score so far and is recalibrated with the service's out-of-fold fit; it is a
+    separate answer and never changes the band or the colour.
+    """
+    intake = next((p.score for p in history if p.session == INTAKE_SESSION), None)
+    if isinstance(model, RationalModel) or intake is None:
+        return None
+    _check(model, rules)
+    latest = max(p.session for p in history)
+    calibration = model.calibration
+    return prognosis(
+        course_for(model, intake=intake),
+        rules,
+        intake=intake,
+        history=history,
+        session=session or prognosis_horizon(model, latest),
+        deterioration=calibration.deterioration if calibration else Recalibration(),
+        recovery=calibration.recovery if calibration else Recalibration(),
+    )
+
+
+def _fitted_status(
+    model: EmpiricalModel | NeighboursModel, rules: MeasureRules, intake: float, latest: ScorePoint
+) -> TrackStatus:
+    """RD → red; beyond the red / yellow bound of the intake-only course; white; green.
+
+    The same comparison as ``calibration.flag_z`` (score beyond ``mean ∓ z_p·sd``), done on the
+    unclipped bound so that a score exactly at a bound is not flagged.
+    """
+    if reliably_deteriorated(rules, intake=intake, score=latest.score):
         return TrackStatus.RED
-    if beyond(score, reading_band.yellow, reading_band.direction):
-        return TrackStatus.YELLOW
-    return TrackStatus.GREEN
+    course = course_for(model, intake=intake)
+    mean, sd = course.mean(latest.session), course.sd(latest.session)
+    for percentile, status in (
+        (model.red_percentile, TrackStatus.RED),
+        (model.yellow_percentile, TrackStatus.YELLOW),
+    ):
+        bound = bound_at(mean, sd, z=z_for_percentile(percentile), direction=rules.direction)
+        if beyond(latest.score, bound, rules.direction):
+            return status
+    return TrackStatus.WHITE if is_functional(rules, latest.score) else TrackStatus.GREEN
 
 
 def _status(
-    model: TrajectoryModel,
-    rules: MeasureRules,
-    intake: float,
-    latest: ScorePoint,
-    band: ExpectedBand,
+    model: TrajectoryModel, rules: MeasureRules, intake: float, latest: ScorePoint
 ) -> TrackStatus:
+    if not isinstance(model, RationalModel):
+        return _fitted_status(model, rules, intake, latest)
     if reliably_deteriorated(rules, intake=intake, score=latest.score):
         return TrackStatus.RED
     if is_functional(rules, latest.score):
         return TrackStatus.WHITE
-    if isinstance(model, RationalModel):
-        late = latest.session >= model.no_improvement_session
-        stuck = late and not reliably_improved(rules, intake=intake, score=latest.score)
-        return TrackStatus.YELLOW if stuck else TrackStatus.GREEN
-    return _banded_status(band, latest.score)
+    late = latest.session >= model.no_improvement_session
+    stuck = late and not reliably_improved(rules, intake=intake, score=latest.score)
+    return TrackStatus.YELLOW if stuck else TrackStatus.GREEN
 
 
 def track_reading(
@@ -214,17 +321,18 @@ def track_reading(
     """Status of the latest administration in ``history`` (intake = the session-1 point).
 
     Order of the rules: grey (no intake, or nothing after it) → red (reliable deterioration from
-    intake, §3.2) → white (past the clinical cut-off) → red/yellow (beyond the band; rational:
-    no reliable improvement by session k) → green. Ties with a band bound are not flagged.
+    intake, §3.2). Fitted methods: red/yellow (beyond the intake-only band) → white (past the
+    clinical cut-off) → green, the order of §3.1 step 5. Rational: white → yellow (no reliable
+    improvement by session k, §3.2) → green. Ties with a band bound are not
+    flagged. Only the intake and the latest score matter: earlier follow-ups never move the band.
     """
     intake = next((p.score for p in history if p.session == INTAKE_SESSION), None)
     latest = max(history, key=lambda p: p.session, default=None)
     if intake is None or latest is None or latest.session == INTAKE_SESSION:
         return TrackReading(TrackStatus.GREY, None, None, intake, None)
-    follow_up = [p for p in history if p.session >= FIRST_FOLLOW_UP]
-    band = expected_band(model, rules, intake=intake, history=follow_up, session=latest.session)
-    status = _status(model, rules, intake, latest, band)
-    return TrackReading(status, latest.session, latest.score, intake, band)
+    reading_band = expected_band(model, rules, intake=intake, session=latest.session)
+    status = _status(model, rules, intake, latest)
+    return TrackReading(status, latest.session, latest.score, intake, reading_band)
 
 
 def track_status(

@@ -20,6 +20,7 @@ from outcome_monitor.core.measure import Direction, MeasureRules, ReliableChange
 INTAKE_SESSION = 1
 FIRST_FOLLOW_UP = 2
 DEFAULT_MAX_SESSION = 20
+MIN_MEASURED = 2  # intake + one follow-up (issue 8: quick recoverers stay in the reference)
 
 
 class Method(StrEnum):
@@ -84,8 +85,12 @@ class ExpectedBand:
 
 
 def usable_episodes(reference: Iterable[ReferenceEpisode]) -> tuple[ReferenceEpisode, ...]:
-    """Episodes that can inform a curve: an intake (session 1) and at least 3 measured sessions."""
-    return tuple(e for e in reference if e.has_intake and len(e.sessions) >= 3)
+    """Episodes that can inform a curve: an intake (session 1) and at least one follow-up.
+
+    Two measured sessions suffice: requiring three would leave out the clients who recover
+    quickly and finish early, and make the expected course look slower than it is.
+    """
+    return tuple(e for e in reference if e.has_intake and len(e.sessions) >= MIN_MEASURED)
 
 
 def beyond(score: float, bound: float, direction: Direction) -> bool:

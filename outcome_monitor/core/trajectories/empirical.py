@@ -13,7 +13,6 @@ thousands of episodes ML and REML differ negligibly. Everything is vectorised ov
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,17 +21,13 @@ import numpy as np
 import numpy.typing as npt
 
 from outcome_monitor.core.errors import TrajectoryError
-from outcome_monitor.core.measure import MeasureRules
 from outcome_monitor.core.trajectories.base import (
-    FIRST_FOLLOW_UP,
-    ExpectedBand,
     Method,
     ReferenceEpisode,
-    ScorePoint,
-    bound_at,
     check_percentiles,
-    z_for_percentile,
 )
+from outcome_monitor.core.trajectories.calibration import Calibration
+from outcome_monitor.core.trajectories.course import Course
 
 Array = npt.NDArray[np.float64]
 
@@ -50,11 +45,13 @@ class EmpiricalModel:
     yellow_percentile: float = 75.0
     red_percentile: float = 90.0
     measure_code: str = ""
+    calibration: Calibration | None = None
     method: Method = Method.EMPIRICAL
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict; ``EmpiricalModel.from_dict`` reverses it exactly."""
         return {
+            "calibration": self.calibration.to_dict() if self.calibration else None,
             "method": str(self.method),
             "measure_code": self.measure_code,
             "n_reference": self.n_reference,
@@ -80,6 +77,9 @@ class EmpiricalModel:
             yellow_percentile=float(data["yellow_percentile"]),
             red_percentile=float(data["red_percentile"]),
             measure_code=str(data.get("measure_code", "")),
+            calibration=Calibration.from_dict(data["calibration"])
+            if data.get("calibration")
+            else None,
         )
 
 
@@ -186,61 +186,7 @@ def fit_empirical(
     )
 
 
-def _fixed(model: EmpiricalModel, intake: float, log_t: float) -> float:
+def empirical_course(model: EmpiricalModel, *, intake: float) -> Course:
+    """The intake-only course of §3.1: ``a = β0 + β1·y1``, ``b = γ0 + γ1·y1``, the fitted D, σ²."""
     b0, b1, g0, g1 = model.beta
-    return b0 + b1 * intake + (g0 + g1 * intake) * log_t
-
-
-def posterior(
-    model: EmpiricalModel, *, intake: float, history: Sequence[ScorePoint]
-) -> tuple[tuple[float, float], tuple[float, float, float]]:
-    """Empirical-Bayes update of the client's random effects, reference §3.5.
-
-    ``V_i = (D⁻¹ + Z'Z/σ²)⁻¹`` and ``m_i = V_i Z'(y − Xβ)/σ²`` over the follow-up points in
-    ``history`` (session ≥ 2). Without follow-up points m_i = 0 and V_i = D. Plain floats (2×2
-    closed form) because it runs once per administration in the backtest.
-    """
-    d00, d01, d11 = model.d
-    det_d = d00 * d11 - d01 * d01
-    a00, a01, a11 = d11 / det_d, -d01 / det_d, d00 / det_d
-    c0 = c1 = 0.0
-    for point in history:
-        lt = math.log(point.session)
-        r = (point.score - _fixed(model, intake, lt)) / model.sigma2
-        w = 1 / model.sigma2
-        a00, a01, a11 = a00 + w, a01 + lt * w, a11 + lt * lt * w
-        c0, c1 = c0 + r, c1 + r * lt
-    det = a00 * a11 - a01 * a01
-    v = (a11 / det, -a01 / det, a00 / det)
-    return (v[0] * c0 + v[1] * c1, v[1] * c0 + v[2] * c1), v
-
-
-def empirical_band(
-    model: EmpiricalModel,
-    rules: MeasureRules,
-    *,
-    intake: float,
-    history: Sequence[ScorePoint],
-    session: int,
-) -> ExpectedBand:
-    """Expected score and one-sided tolerance bounds at ``session`` (§3.1 step 4, §3.5).
-
-    ``μ_T = x_T'β + z_T'm_i`` and ``Var_T = z_T'V_i z_T + σ²``; bound = μ_T ∓ z_p·√Var_T on the
-    worse side (upper for higher-is-worse). Only history points with 2 ≤ session < ``session``
-    are used, so the band for an administration never contains that administration. Values are
-    clipped to the measure's range.
-    """
-    prior = [p for p in history if FIRST_FOLLOW_UP <= p.session < session]
-    (m0, m1), (v00, v01, v11) = posterior(model, intake=intake, history=prior)
-    lt = math.log(session)
-    mean = _fixed(model, intake, lt) + m0 + m1 * lt
-    sd = math.sqrt(v00 + 2 * v01 * lt + v11 * lt * lt + model.sigma2)
-
-    def clip(value: float) -> float:
-        return min(max(value, rules.score_min), rules.score_max)
-
-    yellow, red = (
-        bound_at(mean, sd, z=z_for_percentile(p), direction=rules.direction)
-        for p in (model.yellow_percentile, model.red_percentile)
-    )
-    return ExpectedBand(session, clip(mean), clip(yellow), clip(red), rules.direction)
+    return Course(a=b0 + b1 * intake, b=g0 + g1 * intake, d=model.d, sigma2=model.sigma2)

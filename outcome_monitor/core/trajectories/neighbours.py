@@ -1,12 +1,21 @@
 """Expected course of the most similar past clients (nearest neighbours), reference §3.4.
 
-Similarity is by intake score only (the one intake variable every episode has; other intake
-variables are not used yet). Because the neighbour set depends only on the intake, the fit
-precomputes a table on an intake grid (every ``grid_step`` points across the measure's range):
-for each grid intake, the ``k`` reference episodes with the nearest intake (ties broken by the
-order of the reference data), and for each session 2..``max_session`` the neighbours' mean
-score and the ``yellow``/``red`` percentiles of their scores on the worse side. Evaluation
-interpolates linearly between grid intakes, so 10,000 clients cost table look-ups only.
+Lutz et al. (2006) select the neighbours before treatment and fit a growth curve to them. Here:
+
+1. Every reference episode gets its own log-linear course ``y_t = a_i + b_i·ln t`` by least
+   squares over all its measured sessions (intake included; two points fix the line). A client
+   who recovered quickly and left still contributes a course at later sessions, so later
+   sessions are not judged only by the slower clients who stayed (survivor bias of per-session
+   percentiles).
+2. Similarity is by intake score only (the one intake variable every episode has). For every
+   point of an intake grid (``grid_step`` apart across the measure's range), the ``k`` episodes
+   with the nearest intake (ties by the order of the reference data) give the course mean
+   (mean a, mean b) and the covariance D of their (a_i, b_i).
+3. The residual variance σ² is pooled over episodes with three or more points.
+
+A client with intake y1 gets the ``Course`` interpolated linearly between the grid points around
+y1: the same Gaussian machinery as the empirical model, so the band, the calibration and the
+prognosis are computed the same way. The band depends on the intake only.
 """
 
 from __future__ import annotations
@@ -20,38 +29,34 @@ import numpy as np
 import numpy.typing as npt
 
 from outcome_monitor.core.errors import TrajectoryError
-from outcome_monitor.core.measure import Direction, MeasureRules
+from outcome_monitor.core.measure import MeasureRules
 from outcome_monitor.core.trajectories.base import (
-    DEFAULT_MAX_SESSION,
-    FIRST_FOLLOW_UP,
-    ExpectedBand,
     Method,
     ReferenceEpisode,
     check_percentiles,
 )
+from outcome_monitor.core.trajectories.calibration import Calibration
+from outcome_monitor.core.trajectories.course import Course
 
 Array = npt.NDArray[np.float64]
-Table = tuple[tuple[float, ...], ...]
+COLUMNS = ("a", "b", "d00", "d01", "d11")
+RIDGE = 1e-6  # keeps each neighbour covariance positive definite when courses coincide
 
 
 @dataclass(frozen=True)
 class NeighboursModel:
-    """Precomputed neighbour curves: ``expected[g][t − 2]`` etc. for grid intake ``grid[g]``."""
+    """Course parameters per grid intake: ``table[g]`` = (a, b, d00, d01, d11) for ``grid[g]``."""
 
     grid: tuple[float, ...]
-    expected: Table
-    yellow: Table
-    red: Table
+    table: tuple[tuple[float, float, float, float, float], ...]
+    sigma2: float
     k: int
     n_reference: int
     yellow_percentile: float = 75.0
     red_percentile: float = 90.0
     measure_code: str = ""
+    calibration: Calibration | None = None
     method: Method = Method.NEIGHBOURS
-
-    @property
-    def max_session(self) -> int:
-        return FIRST_FOLLOW_UP + len(self.expected[0]) - 1
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict; ``NeighboursModel.from_dict`` reverses it exactly."""
@@ -63,54 +68,62 @@ class NeighboursModel:
             "yellow_percentile": self.yellow_percentile,
             "red_percentile": self.red_percentile,
             "grid": list(self.grid),
-            "expected": [list(row) for row in self.expected],
-            "yellow": [list(row) for row in self.yellow],
-            "red": [list(row) for row in self.red],
+            "table": [list(row) for row in self.table],
+            "sigma2": self.sigma2,
+            "calibration": self.calibration.to_dict() if self.calibration else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NeighboursModel:
-        def table(rows: list[list[float]]) -> Table:
-            return tuple(tuple(float(v) for v in row) for row in rows)
-
+        if "table" not in data:
+            raise TrajectoryError(
+                "a neighbours model stored before the log-linear courses; run the refit"
+            )
+        rows = [tuple(float(v) for v in row) for row in data["table"]]
         return cls(
             grid=tuple(float(g) for g in data["grid"]),
-            expected=table(data["expected"]),
-            yellow=table(data["yellow"]),
-            red=table(data["red"]),
+            table=tuple((r[0], r[1], r[2], r[3], r[4]) for r in rows),
+            sigma2=float(data["sigma2"]),
             k=int(data["k"]),
             n_reference=int(data["n_reference"]),
             yellow_percentile=float(data["yellow_percentile"]),
             red_percentile=float(data["red_percentile"]),
             measure_code=str(data.get("measure_code", "")),
+            calibration=Calibration.from_dict(data["calibration"])
+            if data.get("calibration")
+            else None,
         )
 
 
-def _score_matrix(episodes: Sequence[ReferenceEpisode], max_session: int) -> Array:
-    """Episodes × sessions 1..max_session, NaN where a session was not measured."""
-    matrix = np.full((len(episodes), max_session), np.nan)
+def own_courses(episodes: Sequence[ReferenceEpisode]) -> tuple[Array, Array, float]:
+    """Step 1 and 3: each episode's (a_i, b_i) and the pooled residual variance σ².
+
+    Raises TrajectoryError for non-finite scores, an episode with fewer than two points, or no
+    episode with three points (σ² cannot be estimated).
+    """
+    coefficients = np.empty((len(episodes), 2))
+    rss = dof = 0.0
     for row, episode in enumerate(episodes):
-        for session, score in zip(episode.sessions, episode.scores, strict=True):
-            if session <= max_session:
-                matrix[row, session - 1] = score
-    if not np.isfinite(matrix[:, 0]).all() or np.isinf(matrix).any():
-        raise TrajectoryError("reference scores must be finite numbers")
-    return matrix
+        x = np.log(np.asarray(episode.sessions, dtype=float))
+        y = np.asarray(episode.scores, dtype=float)
+        if len(y) < 2 or not np.isfinite(y).all():
+            raise TrajectoryError("each reference episode needs two finite scores")
+        design = np.column_stack([np.ones_like(x), x])
+        fit, *_ = np.linalg.lstsq(design, y, rcond=None)
+        coefficients[row] = fit
+        resid = y - design @ fit
+        rss, dof = rss + float(resid @ resid), dof + len(y) - 2
+    if dof == 0:
+        raise TrajectoryError("no reference episode has three scores; σ² cannot be estimated")
+    return coefficients[:, 0], coefficients[:, 1], max(rss / dof, 1e-6)
 
 
-def _curves(scores: Array, *, direction: Direction, pcts: tuple[float, float], min_n: int) -> Array:
-    """Rows expected/yellow/red per session column; a thin column repeats the previous one."""
-    out = np.empty((3, scores.shape[1]))
-    worse = [p if direction == Direction.HIGHER_IS_WORSE else 100 - p for p in pcts]
-    for col in range(scores.shape[1]):
-        values = scores[:, col][np.isfinite(scores[:, col])]
-        if len(values) >= min_n:
-            out[:, col] = [values.mean(), *np.percentile(values, worse)]
-        elif col == 0:
-            raise TrajectoryError(f"fewer than {min_n} neighbours have a score at session 2")
-        else:
-            out[:, col] = out[:, col - 1]
-    return out
+def _grid_row(a: Array, b: Array) -> tuple[float, float, float, float, float]:
+    cov = np.cov(np.vstack([a, b])) + RIDGE * np.eye(2)
+    a_mean, b_mean, d00, d01, d11 = (
+        round(float(v), 6) for v in (a.mean(), b.mean(), cov[0, 0], cov[0, 1], cov[1, 1])
+    )
+    return (a_mean, b_mean, d00, d01, d11)
 
 
 def fit_neighbours(
@@ -121,42 +134,30 @@ def fit_neighbours(
     yellow_percentile: float = 75.0,
     red_percentile: float = 90.0,
     grid_step: float = 1.0,
-    max_session: int = DEFAULT_MAX_SESSION,
-    min_per_session: int = 10,
+    min_neighbours: int = 10,
 ) -> NeighboursModel:
-    """Build the neighbour table from usable reference ``episodes`` (see module docstring).
+    """Build the neighbour table from usable reference ``episodes`` (module docstring).
 
     k defaults to 150 (reference §3.4: k ≈ 50–150 [U]); when fewer episodes exist, all are used.
     """
     check_percentiles(yellow_percentile, red_percentile)
-    if k < min_per_session or grid_step <= 0:
-        raise TrajectoryError("k must be at least min_per_session and grid_step positive")
-    matrix = _score_matrix(episodes, max_session)
-    intakes = matrix[:, 0]
+    if k < min_neighbours or grid_step <= 0:
+        raise TrajectoryError("k must be at least min_neighbours and grid_step positive")
+    if len(episodes) < min_neighbours:
+        raise TrajectoryError(f"the neighbours method needs {min_neighbours} episodes")
+    a, b, sigma2 = own_courses(episodes)
+    intakes = np.array([e.scores[0] for e in episodes], dtype=float)
     grid = np.arange(math.floor(rules.score_min), math.ceil(rules.score_max) + grid_step, grid_step)
     if len(grid) < 2:
         raise TrajectoryError("the measure's score range is narrower than one grid step")
-    tables = []
+    table = []
     for g in grid:
         nearest = np.argsort(np.abs(intakes - g), kind="stable")[:k]
-        tables.append(
-            _curves(
-                matrix[nearest, 1:],
-                direction=rules.direction,
-                pcts=(yellow_percentile, red_percentile),
-                min_n=min_per_session,
-            )
-        )
-    stacked = np.round(np.stack(tables), 4)
-
-    def as_table(i: int) -> Table:
-        return tuple(tuple(float(v) for v in row) for row in stacked[:, i, :])
-
+        table.append(_grid_row(a[nearest], b[nearest]))
     return NeighboursModel(
         grid=tuple(float(g) for g in grid),
-        expected=as_table(0),
-        yellow=as_table(1),
-        red=as_table(2),
+        table=tuple(table),
+        sigma2=sigma2,
         k=min(k, len(episodes)),
         n_reference=len(episodes),
         yellow_percentile=yellow_percentile,
@@ -165,23 +166,16 @@ def fit_neighbours(
     )
 
 
-def _interpolate(model: NeighboursModel, table: Table, intake: float, column: int) -> float:
+def neighbours_course(model: NeighboursModel, *, intake: float) -> Course:
+    """The course for ``intake``, interpolated between grid intakes (the ends beyond the grid)."""
     grid = model.grid
     position = (min(max(intake, grid[0]), grid[-1]) - grid[0]) / (grid[1] - grid[0])
     low = min(int(position), len(grid) - 2)
     weight = position - low
-    return (1 - weight) * table[low][column] + weight * table[low + 1][column]
-
-
-def neighbours_band(
-    model: NeighboursModel, rules: MeasureRules, *, intake: float, session: int
-) -> ExpectedBand:
-    """Neighbours' mean and worse-side percentiles at ``session`` for this ``intake``.
-
-    Intakes outside the grid use the nearest grid end; sessions after ``max_session`` use the
-    last session's values (a plateau). The client's later scores do not move the band.
-    """
-    column = min(session, model.max_session) - FIRST_FOLLOW_UP
-    tables = (model.expected, model.yellow, model.red)
-    values = [_interpolate(model, table, intake, column) for table in tables]
-    return ExpectedBand(session, values[0], values[1], values[2], rules.direction)
+    values = [
+        (1 - weight) * lo + weight * hi
+        for lo, hi in zip(model.table[low], model.table[low + 1], strict=True)
+    ]
+    return Course(
+        a=values[0], b=values[1], d=(values[2], values[3], values[4]), sigma2=model.sigma2
+    )

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from outcome_monitor.core.definitions import Purpose
 from outcome_monitor.jobs import service_timezone
 from outcome_monitor.jobs.status import job_statuses
 from outcome_monitor.models import Role
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import feedback, measures, settings
+from outcome_monitor.services import feedback, settings
 from outcome_monitor.web.admin import bp
 from outcome_monitor.web.helpers import roles_required
 
@@ -21,11 +20,7 @@ admin_required = roles_required(Role.ADMIN)
 def jobs():  # type: ignore[no-untyped-def]
     timezone = service_timezone(current_app)
     current = settings.get_settings()
-    models = [
-        (d, feedback.model_in_use(d.code, current))
-        for d in measures.enabled_instruments()
-        if d.purpose == Purpose.OUTCOME
-    ]
+    models = feedback.outcome_models(current)
     return render_template(
         "admin/jobs.html",
         statuses=job_statuses(timezone=timezone, now=utcnow()),

@@ -47,6 +47,14 @@ class ServiceOptionsForm(FlaskForm):
             SelectChoice("neighbours", _l("Nearest neighbours")),
         ],
     )
+    alert_budget = FloatField(
+        _l("Alert budget: share of clients with an outcome alert by session 3 (0.2 = 20%)"),
+        validators=[InputRequired(), NumberRange(0.01, 0.9)],
+    )
+    red_alert_budget = FloatField(
+        _l("... of which red (0.1 = 10%)"),
+        validators=[InputRequired(), NumberRange(0.01, 0.9)],
+    )
     no_change_session = IntegerField(
         _l("Flag no reliable improvement by session"),
         validators=[InputRequired(), NumberRange(2, 50)],

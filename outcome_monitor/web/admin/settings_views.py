@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outcome_monitor.models import Role
-from outcome_monitor.services import ServiceError, measures, settings
+from outcome_monitor.services import ServiceError, feedback, measures, settings
 from outcome_monitor.web.admin import bp
 from outcome_monitor.web.admin.settings_forms import (
     InstrumentToggleForm,
@@ -34,6 +34,7 @@ def service_settings():  # type: ignore[no-untyped-def]
     return render_template(
         "admin/settings.html", rows=rows, options=options, toggle=InstrumentToggleForm(),
         override=OverrideForm(), history=settings.override_history(),
+        models=feedback.outcome_models(current),
     )
 
 

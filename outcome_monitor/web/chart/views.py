@@ -12,6 +12,7 @@ from outcome_monitor.models import Episode
 from outcome_monitor.services import charting
 from outcome_monitor.web import charts  # a module: web.charts also imports this package
 from outcome_monitor.web.chart import bp
+from outcome_monitor.web.chart.prognosis import prognosis_lines
 from outcome_monitor.web.chart.summary import summary_lines
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 
@@ -59,6 +60,7 @@ class EpisodeChart:
 
     has_chart: bool
     summary: list[str]
+    prognosis: list[str]
     json_url: str
     plotly_url: str
 
@@ -68,6 +70,7 @@ def episode_chart(episode: Episode) -> EpisodeChart:
     return EpisodeChart(
         has_chart=data.outcome is not None and bool(data.outcome.points),
         summary=summary_lines(data),
+        prognosis=prognosis_lines(data),
         json_url=url_for("charts.episode_chart_json", episode_id=episode.id),
         plotly_url=url_for("charts.plotly_js", v=plotly.__version__),
     )
