@@ -51,6 +51,7 @@ scheduler: $(BIN)/.installed
 
 bench: $(BIN)/.dev-installed
 	$(BIN)/python bench/bench_alerts.py
+	$(BIN)/python bench/bench_ruptures.py
 
 clean-db:
 	rm -f instance/outcome_monitor.db instance/demo-password

@@ -10,7 +10,10 @@ Generative model (reference §6.3, an illustrative calibration, NOT empirical; e
 4. Observed ``Y_t = round(T_t + N(0, noise_sd²))`` clipped to the range (§6.2).
 5. Planned sessions ``2 + NegBin`` with mean ``2 + extra_sessions_mean`` (≈ 7); a
    ``dropout_share`` of episodes stops uniformly before the planned end (never before session 2).
-6. Optional alliance (SRS-like, 0–40, higher = better): client level + slow growth + noise,
+6. Optional course-dependent dropout (``CourseDropout``): after each observed session from 2 on,
+   a client whose observed score is worse than at intake leaves with probability ``worse``,
+   one reliably better by ``better_points`` leaves with probability ``better`` (they feel well).
+7. Optional alliance (SRS-like, 0–40, higher = better): client level + slow growth + noise,
    clipped at 40 (ceiling effect), one decimal. A ``rupture_share`` of episodes with ≥ 2 sessions
    gets one planted rupture at a known session: the latent alliance drops by U(drop_min, drop_max)
    points; in ``repair_share`` of them it is mostly repaired at the next session, otherwise
@@ -19,7 +22,7 @@ Generative model (reference §6.3, an illustrative calibration, NOT empirical; e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -83,6 +86,15 @@ class AllianceSpec:
 
 
 @dataclass(frozen=True)
+class CourseDropout:
+    """Per-session leaving hazards that depend on the course so far (step 6) [U]."""
+
+    worse: float = 0.0
+    better: float = 0.0
+    better_points: float = 6.0
+
+
+@dataclass(frozen=True)
 class SimulationSpec:
     """Everything the generator needs; defaults reproduce reference §6.3 with late responders."""
 
@@ -93,7 +105,20 @@ class SimulationSpec:
     max_sessions: int = 40
     dropout_share: float = 0.2
     alliance: AllianceSpec | None = None
+    course_dropout: CourseDropout | None = None
 
+
+# A second configuration to measure on data the methods were not tuned on (issue 8): more late
+# responders, a heavier and more varied worsening tail, more noise, and dropout that depends on
+# the course (worse clients leave more often; recovered ones leave early). Every number [U].
+ALTERNATIVE_CLASSES = (
+    ResponseClass("fast", 0.24, 7.0, 2.0),
+    ResponseClass("gradual", 0.24, 4.0, 1.5),
+    ResponseClass("late", 0.20, 8.0, 2.0, onset=6, early=0.0),
+    ResponseClass("none", 0.16, 0.0, 1.5),
+    ResponseClass("worse", 0.16, -4.0, 2.5),
+)
+ALTERNATIVE_DROPOUT = CourseDropout(worse=0.15, better=0.12)
 
 OUTCOME_PRESETS = {
     "phq9": OutcomeSpec("phq9", 0, 27, Direction.HIGHER_IS_WORSE, 16, 5, 1.9),
@@ -123,6 +148,19 @@ def preset(code: str, *, alliance: bool = False) -> SimulationSpec:
     if code not in OUTCOME_PRESETS:
         raise CoreError(f"no simulation preset for {code!r}; choose from {sorted(OUTCOME_PRESETS)}")
     return SimulationSpec(OUTCOME_PRESETS[code], alliance=AllianceSpec() if alliance else None)
+
+
+def alternative(code: str, *, alliance: bool = False) -> SimulationSpec:
+    """The second configuration (see ``ALTERNATIVE_CLASSES``), with 25% more measurement noise."""
+    base = preset(code, alliance=alliance)
+    noisier = replace(base.outcome, noise_sd=base.outcome.noise_sd * 1.25)
+    return replace(
+        base,
+        outcome=noisier,
+        classes=ALTERNATIVE_CLASSES,
+        dropout_share=0.1,
+        course_dropout=ALTERNATIVE_DROPOUT,
+    )
 
 
 def _lengths(spec: SimulationSpec, rng: np.random.Generator, n: int) -> npt.NDArray[np.int64]:
@@ -170,6 +208,25 @@ def _alliance(
     return np.clip(np.round(observed, 1), 0, a.score_max), at
 
 
+def _course_dropout(
+    spec: SimulationSpec, rng: np.random.Generator, scores: Array, lengths: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Step 6: shorten episodes where the course so far makes the client leave."""
+    rule = spec.course_dropout
+    if rule is None:
+        return lengths
+    gain = spec.outcome.direction * (scores - scores[:, :1])  # positive = better than intake
+    hazard = np.where(gain < 0, rule.worse, np.where(gain >= rule.better_points, rule.better, 0))
+    leaves = rng.random(scores.shape) < hazard
+    leaves[:, 0] = False
+    out = lengths.copy()
+    for i in range(len(lengths)):
+        stop = np.flatnonzero(leaves[i, : lengths[i] - 1])
+        if stop.size:
+            out[i] = stop[0] + 1
+    return out
+
+
 def simulate(spec: SimulationSpec, *, episodes: int, seed: int) -> tuple[SimulatedEpisode, ...]:
     """Generate ``episodes`` synthetic episodes, deterministic for ``seed`` (module docstring)."""
     if episodes < 1:
@@ -178,6 +235,7 @@ def simulate(spec: SimulationSpec, *, episodes: int, seed: int) -> tuple[Simulat
     lengths = _lengths(spec, rng, episodes)
     width = int(lengths.max())
     scores, kind = _outcome(spec, rng, episodes, width)
+    lengths = _course_dropout(spec, rng, scores, lengths)
     alliance, rupture = (
         (None, None) if spec.alliance is None else _alliance(spec.alliance, rng, lengths, width)
     )

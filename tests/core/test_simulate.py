@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 
 import pytest
 
 from outcome_monitor.core.errors import CoreError
-from outcome_monitor.core.simulate import preset, simulate
+from outcome_monitor.core.simulate import SimulatedEpisode, alternative, preset, simulate
 
 
 def test_same_seed_same_data_and_different_seed_differs() -> None:
@@ -72,3 +73,23 @@ def test_bad_arguments_raise() -> None:
         preset("oq45")
     with pytest.raises(CoreError, match="at least 1"):
         simulate(preset("phq9"), episodes=0, seed=1)
+
+
+def test_alternative_configuration_differs_in_mix_and_dropout() -> None:
+    other_spec = alternative("phq9")
+    default = simulate(preset("phq9"), episodes=3000, seed=5)
+    other = simulate(other_spec, episodes=3000, seed=5)
+    no_course_dropout = simulate(replace(other_spec, course_dropout=None), episodes=3000, seed=5)
+
+    def share(data: tuple[SimulatedEpisode, ...], name: str) -> float:
+        return statistics.fmean(e.response_class == name for e in data)
+
+    def mean_length(data: tuple[SimulatedEpisode, ...], name: str) -> float:
+        return statistics.fmean(len(e.scores) for e in data if e.response_class == name)
+
+    assert share(other, "late") > share(default, "late") + 0.05
+    assert share(other, "worse") > share(default, "worse")
+    # worsening clients leave sooner when dropout depends on the course; so do fast recoverers
+    assert mean_length(other, "worse") < mean_length(no_course_dropout, "worse") - 0.5
+    assert mean_length(other, "fast") < mean_length(no_course_dropout, "fast")
+    assert min(len(e.scores) for e in other) >= 2
