@@ -1,4 +1,5 @@
-"""What needs attention: caseload status colours, open alerts per episode, the supervisor queue."""
+"""What needs attention: caseload status colours, open alerts per episode, the supervisor queue
+(one attention card per client episode)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from outcome_monitor.core.attention import TYPE_RANK, Card
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Client, Episode, User
-from outcome_monitor.services import care, feedback
+from outcome_monitor.services import attention, care, feedback
 from outcome_monitor.services.access import visible_clients
 from outcome_monitor.services.settings import get_settings
 
@@ -25,15 +28,7 @@ STATUS_WORDS = {
 
 # Lower ranks come first: who needs attention now.
 STATUS_RANK = {"red": 0, "yellow": 1, "grey": 3, "green": 4, "white": 5}
-TYPE_RANK = {
-    "risk_item": 0,
-    "reliable_deterioration": 1,
-    "not_on_track": 2,
-    "alliance_rupture": 3,
-    "low_alliance": 4,
-    "no_reliable_change": 5,
-    "overdue_measure": 6,
-}
+URGENCY = {str(alert_type): rank for alert_type, rank in TYPE_RANK.items()}
 
 
 def unresolved_by_episode(episode_ids: list[int]) -> dict[int, list[Alert]]:
@@ -70,7 +65,7 @@ class CaseloadEntry:
 
     @property
     def attention(self) -> tuple[int, int, str]:
-        urgent = min((TYPE_RANK.get(a.type, 9) for a in self.alerts), default=9)
+        urgent = min((URGENCY.get(a.type, 9) for a in self.alerts), default=9)
         return (
             0 if self.has_risk else 1,
             STATUS_RANK.get(self.colour, 6) * 10 + urgent,
@@ -115,24 +110,40 @@ def _status_words(status: feedback.EpisodeStatus) -> str:
     return f"{feedback.measure_label(status.definition.code)}: {STATUS_WORDS[status.colour]}"
 
 
-def supervisor_queue(user: User) -> list[Alert]:
-    """Unresolved alerts on clients ``user`` may see: escalated first, then by urgency."""
+@dataclass(frozen=True)
+class QueueRow:
+    """One client episode in the supervisor's queue, with its attention card."""
+
+    episode: Episode
+    card: Card
+
+
+def supervisor_queue(user: User) -> list[QueueRow]:
+    """One row per client episode with unresolved alerts that ``user`` may see, most need
+    first (escalated, then risk, then open before acknowledged, then level, then the oldest).
+
+    One query whatever the number of rows: the alerts with their episode, client and therapist.
+    """
     client_ids = visible_clients(user).with_only_columns(Client.id)
-    rows = db.session.scalars(
+    alerts = db.session.scalars(
         sa.select(Alert)
         .join(Episode, Alert.episode_id == Episode.id)
         .where(Episode.client_id.in_(client_ids), Alert.status != AlertStatus.RESOLVED)
+        .options(
+            so.contains_eager(Alert.episode).joinedload(Episode.client),
+            so.contains_eager(Alert.episode).joinedload(Episode.therapist),
+        )
+        .order_by(Alert.opened_at, Alert.id)
     ).all()
-    return sorted(
-        rows,
-        key=lambda a: (
-            a.escalated_at is None,
-            a.status != AlertStatus.OPEN,
-            TYPE_RANK.get(a.type, 9),
-            a.severity != "red",
-            a.opened_at,
-        ),
-    )
+    grouped: dict[int, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        grouped[alert.episode_id].append(alert)
+    rows = [
+        QueueRow(group[0].episode, card)
+        for group in grouped.values()
+        if (card := attention.card_of(group)) is not None
+    ]
+    return sorted(rows, key=lambda row: (row.card.need, row.episode.client.code))
 
 
 def alert_history(episode: Episode) -> list[Alert]:

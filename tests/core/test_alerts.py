@@ -19,7 +19,6 @@ from outcome_monitor.core.alerts import (
     fmt,
     label,
 )
-from outcome_monitor.core.errors import NormsError
 from outcome_monitor.core.measure import Cutoff, Direction, MeasureRules, ReliableChangeThreshold
 from outcome_monitor.core.rupture import RuptureSettings
 from outcome_monitor.core.simulate import preset, simulate

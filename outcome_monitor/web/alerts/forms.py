@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from outcome_monitor.core.support import ACTION_LABELS, prompts_for
-from outcome_monitor.models import Alert
+from outcome_monitor.core.attention import Card
+from outcome_monitor.core.support import ACTION_LABELS
 
 
 class CheckboxesField(SelectMultipleField):
@@ -15,23 +15,34 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class AcknowledgeForm(FlaskForm):
-    actions = CheckboxesField(_l("What did you do?"))
+class CardAcknowledgeForm(FlaskForm):
+    """One acknowledgement for the whole card. The service checks the actions against the
+    card's checklist, so the field does not (one place decides what is allowed)."""
+
+    actions = CheckboxesField(_l("What did you do?"), validate_choice=False)
     note = TextAreaField(
         _l("Note (required for 'discussed, no change')"), validators=[Optional(), Length(max=2000)]
     )
-    submit = SubmitField(_l("Acknowledge"))
+    # The card the user saw; a card changed since then is not acknowledged (services.attention).
+    version = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Acknowledge all"))
 
 
-class ResolveForm(FlaskForm):
+class ReasonResolveForm(FlaskForm):
     note = TextAreaField(_l("Why is this resolved?"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Mark resolved"))
 
 
-def acknowledge_form(alert: Alert, **kwargs: object) -> AcknowledgeForm:
-    """The checklist of support prompts for this alert type, most relevant first."""
-    form = AcknowledgeForm(prefix=f"ack{alert.id}", **kwargs)
-    form.actions.choices = [
-        SelectChoice(a.value, ACTION_LABELS[a]) for a in prompts_for(alert.type)
-    ]
+CARD_PREFIX = "card"
+
+
+def card_acknowledge_form(card: Card, version: str, **kwargs: object) -> CardAcknowledgeForm:
+    """The checklist of the card's open reasons (their prompts, risk first, no repeats)."""
+    form = CardAcknowledgeForm(prefix=CARD_PREFIX, **kwargs)
+    form.actions.choices = [SelectChoice(a.value, ACTION_LABELS[a]) for a in card.checklist]
+    form.version.data = version
     return form
+
+
+def resolve_prefix(key: str) -> str:
+    return f"res-{key}"

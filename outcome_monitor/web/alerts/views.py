@@ -2,109 +2,108 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert
-from outcome_monitor.services import ServiceError, alerting, worklist
-from outcome_monitor.web.alerts import bp
-from outcome_monitor.web.alerts.forms import ResolveForm, acknowledge_form
+from outcome_monitor.core.attention import Reason
+from outcome_monitor.models import Alert, Episode
+from outcome_monitor.services import ServiceError, attention, worklist
+from outcome_monitor.services.attention import EpisodeCard
+from outcome_monitor.web.alerts import bp, words
+from outcome_monitor.web.alerts.forms import (
+    CARD_PREFIX,
+    CardAcknowledgeForm,
+    ReasonResolveForm,
+    card_acknowledge_form,
+    resolve_prefix,
+)
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 
 
-def _alert_or_404(alert_id: int) -> Alert:
-    alert = db.session.get(Alert, alert_id)
-    if alert is None:
-        abort(404)
-    episode_or_404(alert.episode_id)
-    return alert
-
-
-def _back(alert: Alert):  # type: ignore[no-untyped-def]
+def _back(episode: Episode):  # type: ignore[no-untyped-def]
+    """PRG: back to the page the form was on (a local path only), else the client page."""
     target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return redirect(target)
-    return redirect(url_for("clients.detail", client_id=alert.episode.client_id) + "#alerts")
+    return redirect(url_for("clients.detail", client_id=episode.client_id) + "#alerts")
 
 
-@bp.route("/<int:alert_id>/acknowledge", methods=["POST"])
+@bp.route("/episodes/<int:episode_id>/acknowledge", methods=["POST"])
 @clinical_required
-def acknowledge(alert_id: int):  # type: ignore[no-untyped-def]
-    alert = _alert_or_404(alert_id)
-    form = acknowledge_form(alert)
+def acknowledge_card(episode_id: int):  # type: ignore[no-untyped-def]
+    """Acknowledge every open reason of the episode's card with one checklist and note."""
+    episode = episode_or_404(episode_id)
+    form = CardAcknowledgeForm(prefix=CARD_PREFIX)
+    if not form.validate_on_submit():
+        flash(_("Not acknowledged: the form was incomplete; please try again."), "error")
+        return _back(episode)
+    try:
+        attention.acknowledge_card(
+            episode=episode,
+            actions=form.actions.data or [],
+            note=form.note.data or "",
+            by=current_user,
+            now=datetime.now(UTC),
+            version=form.version.data,
+        )
+        flash(_("Acknowledged."), "success")
+    except ServiceError as error:
+        flash(_("Not acknowledged: %(reason)s", reason=error), "error")
+    return _back(episode)
+
+
+@bp.route("/episodes/<int:episode_id>/reasons/<key>/resolve", methods=["POST"])
+@clinical_required
+def resolve_reason(episode_id: int, key: str):  # type: ignore[no-untyped-def]
+    """Mark one reason of the card (every alert behind it) resolved by hand, with a note."""
+    episode = episode_or_404(episode_id)
+    form = ReasonResolveForm(prefix=resolve_prefix(key))
     if form.validate_on_submit():
         try:
-            alerting.acknowledge_alert(
-                alert=alert,
-                actions=form.actions.data or [],
+            attention.resolve_reason(
+                episode=episode,
+                key=key,
                 note=form.note.data or "",
                 by=current_user,
                 now=datetime.now(UTC),
             )
-            flash(_("Alert acknowledged."), "success")
+            flash(_("Marked resolved."), "success")
         except ServiceError as error:
-            flash(_("Not acknowledged: %(reason)s", reason=error), "error")
-    else:
-        flash(_("Choose at least one action from the checklist."), "error")
-    return _back(alert)
-
-
-@bp.route("/<int:alert_id>/resolve", methods=["POST"])
-@clinical_required
-def resolve(alert_id: int):  # type: ignore[no-untyped-def]
-    alert = _alert_or_404(alert_id)
-    form = ResolveForm(prefix=f"res{alert.id}")
-    if form.validate_on_submit():
-        try:
-            alerting.resolve_alert(
-                alert=alert, note=form.note.data or "", by=current_user, now=datetime.now(UTC)
-            )
-            flash(_("Alert resolved."), "success")
-        except ServiceError as error:
-            flash(str(error), "error")
-    return _back(alert)
+            flash(_("Not resolved: %(reason)s", reason=error), "error")
+    return _back(episode)
 
 
 @bp.route("/")
 @clinical_required
 def queue():  # type: ignore[no-untyped-def]
-    """Flagged cases across the teams the user may see (supervisors: all their teams)."""
-    alerts = worklist.supervisor_queue(current_user)
-    return render_template("alerts/queue.html", alerts=alerts)
+    """Flagged cases: one row per client episode the user may see (supervisors: their teams)."""
+    return render_template("alerts/queue.html", rows=worklist.supervisor_queue(current_user))
 
 
-@bp.app_template_global("acknowledge_form_for")
-def acknowledge_form_for(alert: Alert):  # type: ignore[no-untyped-def]
-    return acknowledge_form(alert, formdata=None)
+@bp.app_template_global("episode_card_for")
+def episode_card_for(episode: Episode) -> EpisodeCard | None:
+    """The card of an episode the view has already authorised (used by the score result page)."""
+    return attention.episode_card(episode)
+
+
+@bp.app_template_global("card_form_for")
+def card_form_for(entry: EpisodeCard) -> CardAcknowledgeForm:
+    return card_acknowledge_form(entry.card, entry.version, formdata=None)
 
 
 @bp.app_template_global("resolve_form_for")
-def resolve_form_for(alert: Alert) -> ResolveForm:
-    return ResolveForm(prefix=f"res{alert.id}", formdata=None)
+def resolve_form_for(reason: Reason) -> ReasonResolveForm:
+    return ReasonResolveForm(prefix=resolve_prefix(reason.key), formdata=None)
 
 
-ALERT_TITLES = {
-    "not_on_track": _l("Not on track"),
-    "reliable_deterioration": _l("Reliable deterioration"),
-    "risk_item": _l("Risk item answered"),
-    "low_alliance": _l("Low alliance rating"),
-    "alliance_rupture": _l("Possible alliance rupture"),
-    "no_reliable_change": _l("No reliable improvement yet"),
-    "overdue_measure": _l("Outcome measure overdue"),
-}
-
-
-SEVERITY_WORDS = {"red": _l("red"), "yellow": _l("yellow")}
+bp.add_app_template_filter(words.reason_title, "reason_title")
+bp.add_app_template_filter(words.action_label, "action_label")
+bp.add_app_template_filter(words.status_words, "attention_status")
+bp.add_app_template_filter(words.level_class, "level_class")
 
 
 @bp.app_template_filter("alert_title")
 def alert_title(alert: Alert) -> str:
-    title = str(ALERT_TITLES.get(alert.type, alert.type))
-    return (
-        f"{title} ({SEVERITY_WORDS.get(alert.severity, alert.severity)})"
-        if alert.severity
-        else title
-    )
+    """Title of an alert row (the history list): 'Not on track (red)'."""
+    return words.alert_title(alert.type, alert.severity)

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from outcome_monitor.services import ServiceError, access, alerting, care, measures, worklist
+from outcome_monitor.models import AlertStatus
+from outcome_monitor.services import ServiceError, access, attention, care, measures, worklist
 from outcome_monitor.web.clients import bp
 from outcome_monitor.web.clients.forms import (
     ClientForm,
@@ -62,8 +63,8 @@ def detail(client_id: int):  # type: ignore[no-untyped-def]
         client=client,
         episode=episode,
         administrations=measures.episode_administrations(episode) if episode else [],
-        open_alerts=alerting.unresolved(episode) if episode else [],
-        past_alerts=[a for a in worklist.alert_history(episode) if a.status == "resolved"]
+        episode_card=attention.episode_card(episode) if episode else None,
+        past_alerts=[a for a in worklist.alert_history(episode) if a.status == AlertStatus.RESOLVED]
         if episode
         else [],
         instruments=measures.enabled_instruments(),
