@@ -30,12 +30,20 @@ VAS_MAX = 10.0
 
 
 class Purpose(StrEnum):
-    """What an instrument is used for in the app."""
+    """What an instrument is used for in the app.
+
+    OUTCOME measures are followed session by session for change (trajectory, not-on-track and
+    reliable-change alerts), ALLIANCE measures for low alliance and ruptures. A SCREENING
+    measure asks about a long frame (AUDIT-C: the past year, reference §2.3) and is given at
+    intake or at reviews: it has a cut-off but no reliable change and is never tracked session
+    by session.
+    """
 
     OUTCOME = "outcome"
     ALLIANCE = "alliance"
     RISK = "risk"
     PROCESS = "process"
+    SCREENING = "screening"
 
 
 class ItemKind(StrEnum):
@@ -117,7 +125,12 @@ class RiskRule:
     tag: Tag
 
     def triggered_by(self, value: float | None) -> bool:
-        """True when the raw (not reverse-keyed) answer is strictly above ``above``."""
+        """True when the raw (not reverse-keyed) answer is strictly above ``above``.
+
+        An unanswered item (None) does not trigger the rule, but it is never safe either:
+        ``scoring.score`` lists it in ``Score.risk_unanswered`` so that the caller raises the
+        safety workflow for "not answered" (reference §8 item 6).
+        """
         return value is not None and value > self.above
 
 
@@ -156,6 +169,16 @@ class InstrumentDefinition:
     source_file: str
 
     @property
+    def is_screening(self) -> bool:
+        """True for a screening measure: not tracked session by session (see ``Purpose``)."""
+        return self.purpose is Purpose.SCREENING
+
+    @property
+    def risk_item_ids(self) -> tuple[str, ...]:
+        """The ids of the items with a risk rule, in the order of the rules."""
+        return tuple(rule.item_id for rule in self.risk_rules)
+
+    @property
     def text_installed(self) -> bool:
         """True when every item has its wording (shipped, or added by a text pack)."""
         return all(item.text is not None for item in self.items)
@@ -188,6 +211,9 @@ class InstrumentDefinition:
         without a published cut-off it is inclusive. An RC override is applied as a published
         raw threshold (inclusive). Overrides are recorded with source "service override" and
         tag U, because no published source backs a local value.
+
+        A screening measure never has a reliable-change threshold, not even an override: it
+        is not followed for change, so no change-based alert can ever be raised on it.
         """
         return MeasureRules(
             code=self.code,
@@ -195,7 +221,9 @@ class InstrumentDefinition:
             score_min=self.scoring.score_min,
             score_max=self.scoring.score_max,
             cutoff=_override_cutoff(self.cutoff, cutoff_value),
-            reliable_change=_override_rc(self.reliable_change, rc_value),
+            reliable_change=(
+                None if self.is_screening else _override_rc(self.reliable_change, rc_value)
+            ),
         )
 
 

@@ -73,11 +73,12 @@ def parse_definition(data: Table, *, source: str) -> InstrumentDefinition:
     languages = _languages(data, language, at)
     items = _items(data, licence, languages, at)
     scoring, notes = _scoring(tf.table(data, "scoring", at), items, at.child("scoring"))
+    purpose = _purpose(data, at)
     return InstrumentDefinition(
         code=tf.text(data, "code", at),
         version=tf.text(data, "version", at),
         name=tf.text(data, "name", at),
-        purpose=tf.choice(data, "purpose", at, Purpose),
+        purpose=purpose,
         direction=Direction[tf.choice(data, "direction", at, _DirectionName).name],
         citation=tf.text(data, "citation", at),
         language=language,
@@ -88,7 +89,7 @@ def parse_definition(data: Table, *, source: str) -> InstrumentDefinition:
         cutoff=parse_cutoff(tf.opt_table(data, "cutoff", at), scoring, at, notes),
         reliable_change=parse_reliable_change(tf.opt_table(data, "reliable_change", at), at, notes),
         severity=parse_severity(tf.opt_table(data, "severity", at), scoring, at, notes),
-        risk_rules=_risk_rules(data, items, at),
+        risk_rules=_risk_rules(data, items, scoring.max_missing, at),
         licence=licence,
         notes=MappingProxyType(notes),
         source_file=source,
@@ -128,6 +129,16 @@ def load_library(
 class _DirectionName(StrEnum):
     HIGHER_IS_BETTER = "higher_is_better"
     HIGHER_IS_WORSE = "higher_is_worse"
+
+
+def _purpose(data: Table, at: At) -> Purpose:
+    purpose = tf.choice(data, "purpose", at, Purpose)
+    # A screening measure (AUDIT-C's past-year frame) is not followed for change (§2.3).
+    if purpose is Purpose.SCREENING and "reliable_change" in data:
+        raise at.child("reliable_change").error(
+            "a screening measure is not tracked for change; leave reliable_change out"
+        )
+    return purpose
 
 
 def _licence(data: Table, at: At) -> Licence:
@@ -279,18 +290,35 @@ def _check_subscales(items: tuple[Item, ...], max_missing: int, at: At) -> None:
             raise at.child("max_missing").error(f"subscale {name!r} could lose all its items")
 
 
-def _risk_rules(data: Table, items: tuple[Item, ...], at: At) -> tuple[RiskRule, ...]:
-    rules = []
+def _risk_rules(
+    data: Table, items: tuple[Item, ...], max_missing: int, at: At
+) -> tuple[RiskRule, ...]:
+    """``[[risk]]`` rules, each on a distinct Likert item.
+
+    A client may answer a risk item with "prefer not to say" (an explicit choice next to the
+    options, hence Likert only); the item is then unanswered, so the prorating rule must allow
+    every risk item to be missing, or a client who declines could not finish the measure.
+    """
+    rules: list[RiskRule] = []
     by_id = {item.id: item for item in items}
-    for index, entry in enumerate(tf.tables(data, "risk", at)):
+    entries = tf.tables(data, "risk", at)
+    for index, entry in enumerate(entries):
         where = at.child("risk").child(index)
         tf.check_keys(entry, {"item", "above", "label", "source", "tag"}, where)
         item = by_id.get(tf.text(entry, "item", where))
-        if item is None:
-            raise where.child("item").error("is not an item id")
+        if item is None or item.kind is not ItemKind.LIKERT:
+            raise where.child("item").error("is not the id of a likert item")
+        if any(rule.item_id == item.id for rule in rules):
+            raise where.child("item").error("already has a risk rule")
         above = tf.number(entry, "above", where)
         if not item.min_value <= above < item.max_value:
             raise where.child("above").error("must lie within the item's range, below its maximum")
         label, source = tf.text(entry, "label", where), tf.text(entry, "source", where)
         rules.append(RiskRule(item.id, above, label, source, tf.tag(entry, where)))
+    if len(rules) > max_missing:
+        raise (
+            at.child("scoring")
+            .child("max_missing")
+            .error(f"must be at least {len(rules)}: an unanswered risk item is missing")
+        )
     return tuple(rules)

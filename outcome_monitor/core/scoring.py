@@ -25,7 +25,8 @@ class Score:
     ``total`` is on the reported scale (after prorating and any conversion table);
     ``subscales`` maps each subscale name to its score with the same method; ``band`` is the
     severity band of the total (None when the instrument has none); ``risk_items`` lists the
-    ids of items whose answer triggered a risk rule, in item order.
+    ids of risk items whose answer triggered their rule and ``risk_unanswered`` the ids of risk
+    items left unanswered, both in the order of the definition's risk rules.
     """
 
     total: float
@@ -34,6 +35,13 @@ class Score:
     band: SeverityBand | None
     risk_items: tuple[str, ...]
     subscales: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    risk_unanswered: tuple[str, ...] = ()
+
+    @property
+    def risk_flagged(self) -> tuple[str, ...]:
+        """Every risk item that needs the safety workflow: the triggered ones, then the
+        unanswered ones (an item is never both: only an answer can trigger a rule)."""
+        return (*self.risk_items, *self.risk_unanswered)
 
 
 def score(definition: InstrumentDefinition, answers: Mapping[str, float | None]) -> Score:
@@ -46,7 +54,12 @@ def score(definition: InstrumentDefinition, answers: Mapping[str, float | None])
     4. Sum with missing items: prorate, ``n_items * sum / n_answered`` (the CamCOPS CORE-10
        rule); a mean uses the answered items only. Subscales are prorated within themselves.
     5. Apply the conversion table (complete answers only), then the severity band.
-    Risk rules read the RAW answer (before reverse keying). ``answers`` is not modified.
+    6. Risk rules read the RAW answer (before reverse keying). A risk item is never filled in:
+       prorating estimates the symptom total from the other items, but the risk decision
+       needs the client's own answer, so an unanswered risk item is listed in
+       ``risk_unanswered`` (reference §8 item 6: safety items bypass statistics) and the
+       caller must treat it like a triggered one.
+    ``answers`` is not modified.
     """
     answered = _validated(definition, answers)
     n_missing = len(definition.items) - len(answered)
@@ -68,6 +81,7 @@ def score(definition: InstrumentDefinition, answers: Mapping[str, float | None])
             r.item_id for r in definition.risk_rules if r.triggered_by(_raw(answered, r.item_id))
         ),
         subscales=MappingProxyType(_subscales(definition, keyed)),
+        risk_unanswered=tuple(i for i in definition.risk_item_ids if i not in answered),
     )
 
 

@@ -8,6 +8,7 @@ return None when it is absent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -75,12 +76,17 @@ def text(data: Table, key: str, at: At) -> str:
 
 
 def opt_number(data: Table, key: str, at: At) -> float | None:
-    """An int or float (booleans are rejected although Python treats them as ints), or None."""
+    """An int or float (booleans are rejected although Python treats them as ints), or None.
+
+    TOML allows ``inf`` and ``nan``; no score, option or threshold can be either.
+    """
     value = data.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise at.child(key).error("must be a number")
+    if not math.isfinite(value):
+        raise at.child(key).error("must be a finite number")
     return float(value)
 
 

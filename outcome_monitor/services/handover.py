@@ -6,7 +6,7 @@ remote links share.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -115,11 +115,19 @@ def lock_if_idle(*, handover: HandOver, idle_minutes: int, now: datetime) -> boo
 
 
 def submit_measure(
-    *, handover: HandOver, code: str, answers: Mapping[str, float | None], now: datetime
+    *,
+    handover: HandOver,
+    code: str,
+    answers: Mapping[str, float | None],
+    now: datetime,
+    declined: Collection[str] = (),
 ) -> RecordedAdministration:
-    """Save the last answers of a measure and record it; finish when it was the last one."""
+    """Save the last answers of a measure and record it; finish when it was the last one.
+
+    ``declined`` names the risk items the client answered with "prefer not to say".
+    """
     _require_active(handover)
-    save_answers(owner=handover, code=code, answers=answers, now=now)
+    save_answers(owner=handover, code=code, answers=answers, now=now, declined=declined)
     recorded = record_measure(
         owner=handover, code=code, entry_mode=EntryMode.CLIENT_TABLET, now=now
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -146,16 +146,29 @@ def begin_link(*, link: RemoteLink, language: str, now: datetime) -> None:
 
 
 def save_link_answers(
-    *, link: RemoteLink, code: str, answers: Mapping[str, float | None], now: datetime
+    *,
+    link: RemoteLink,
+    code: str,
+    answers: Mapping[str, float | None],
+    now: datetime,
+    declined: Collection[str] = (),
 ) -> None:
-    save_answers(owner=link, code=code, answers=answers, now=now)
+    save_answers(owner=link, code=code, answers=answers, now=now, declined=declined)
 
 
 def submit_link_measure(
-    *, link: RemoteLink, code: str, answers: Mapping[str, float | None], now: datetime
+    *,
+    link: RemoteLink,
+    code: str,
+    answers: Mapping[str, float | None],
+    now: datetime,
+    declined: Collection[str] = (),
 ) -> RecordedAdministration:
-    """Save and record one measure; the link is used up when its last measure is recorded."""
-    save_answers(owner=link, code=code, answers=answers, now=now)
+    """Save and record one measure; the link is used up when its last measure is recorded.
+
+    ``declined`` names the risk items the client answered with "prefer not to say".
+    """
+    save_answers(owner=link, code=code, answers=answers, now=now, declined=declined)
     recorded = record_measure(owner=link, code=code, entry_mode=EntryMode.REMOTE_LINK, now=now)
     if next_measure(link) is None and link.used_at is None:
         link.used_at = now

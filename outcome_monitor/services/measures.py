@@ -48,6 +48,18 @@ def enabled_instruments() -> list[InstrumentDefinition]:
     return [d for d in all_instruments() if d.code not in disabled]
 
 
+def choice_label(definition: InstrumentDefinition) -> str:
+    """The name offered in a list of questionnaires; a screening measure says that it is one."""
+    if definition.is_screening:
+        return str(
+            _l(
+                "%(name)s — past-year screening, not tracked session by session",
+                name=definition.name,
+            )
+        )
+    return definition.name
+
+
 def get_definition(code: str) -> InstrumentDefinition:
     """The definition of an instrument enabled in this service; NotFound otherwise."""
     definition = library().get(code)
@@ -88,7 +100,9 @@ def record_administration(
 
     A second call with the same ``submission_key`` returns the first administration unchanged
     (a double submit never creates a second row). Invalid answers raise ServiceError and save
-    nothing.
+    nothing. A risk item is stored in ``risk_items`` when its answer triggered its rule and
+    when it was left unanswered (then ``answers`` has None or no entry for it): either way the
+    safety workflow must see it.
     """
     existing = _by_submission_key(submission_key)
     if existing is not None:
@@ -104,7 +118,12 @@ def record_administration(
         by=by,
         action="administration.record",
         obj=administration,
-        details={"instrument": definition.code, "total": result.total, "mode": entry_mode},
+        details={
+            "instrument": definition.code,
+            "total": result.total,
+            "mode": entry_mode,
+            "risk_unanswered": list(result.risk_unanswered),
+        },
     )
     alerts = _raise_alerts(administration)
     try:
@@ -166,7 +185,7 @@ def _new_administration(
         severity=result.band.label if result.band else None,
         n_missing=result.n_missing,
         prorated=result.prorated,
-        risk_items=list(result.risk_items),
+        risk_items=list(result.risk_flagged),
         entry_mode=EntryMode(entry_mode).value,
         entered_by=by,
         submission_key=submission_key or None,
@@ -190,7 +209,12 @@ def episode_administrations(episode: Episode, code: str | None = None) -> list[A
 
 @dataclass(frozen=True)
 class Interpretation:
-    """What a therapist sees on saving a score."""
+    """What a therapist sees on saving a score.
+
+    ``risk_labels`` names the risk items whose answer triggered their rule,
+    ``risk_unanswered_labels`` those left unanswered; both need the safety workflow. A
+    screening measure has no intake and no change: it is not tracked session by session.
+    """
 
     administration: Administration
     definition: InstrumentDefinition
@@ -199,21 +223,35 @@ class Interpretation:
     change: ChangeSinceIntake | None
     risk_labels: tuple[str, ...]
     details: dict[str, Any] = field(default_factory=dict)
+    risk_unanswered_labels: tuple[str, ...] = ()
 
 
 def interpret(administration: Administration) -> Interpretation:
     """Total, band, change since intake (reliable change, clinical significance) and risk."""
     definition = library()[administration.instrument_code]
     rules = rules_for(definition)
-    history = episode_administrations(administration.episode, definition.code)
-    intake = history[0] if history and history[0].id != administration.id else None
+    intake = None if definition.is_screening else _intake(administration, definition)
     change = None
     if intake is not None and intake.total is not None and administration.total is not None:
         change = change_since_intake(rules, pre=intake.total, post=administration.total)
-    labels = tuple(
-        rule.label for rule in definition.risk_rules if rule.item_id in administration.risk_items
+    flagged = [r for r in definition.risk_rules if r.item_id in administration.risk_items]
+    answers = administration.answers or {}
+    return Interpretation(
+        administration,
+        definition,
+        rules,
+        intake,
+        change,
+        risk_labels=tuple(r.label for r in flagged if answers.get(r.item_id) is not None),
+        risk_unanswered_labels=tuple(r.label for r in flagged if answers.get(r.item_id) is None),
     )
-    return Interpretation(administration, definition, rules, intake, change, labels)
+
+
+def _intake(
+    administration: Administration, definition: InstrumentDefinition
+) -> Administration | None:
+    history = episode_administrations(administration.episode, definition.code)
+    return history[0] if history and history[0].id != administration.id else None
 
 
 def threshold_notes(code: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from outcome_monitor.web.chart.words import (
     alert_label,
     direction_words,
     method_words,
+    no_change_range,
 )
 
 OUTCOME_ROW, ALLIANCE_ROW = 1, 2
@@ -207,13 +208,26 @@ def _rc_traces(data: ChartData) -> list[go.Scatter]:
             fillcolor=RC_FILL,
             mode="lines",
             line={"width": 1, "color": ACCENT, "dash": "dashdot"},
-            name=_(
-                "No reliable change from intake (%(low)s–%(high)s)", low=fmt(low), high=fmt(high)
-            ),
+            name=_("No reliable change from intake (%(range)s)", range=_rc_range_words(data)),
             meta="rc-band",
             hoverinfo="skip",
         )
     ]
+
+
+def _rc_range_words(data: ChartData) -> str:
+    outcome, rc = data.outcome, data.reliable_change
+    assert outcome is not None and outcome.intake is not None and rc is not None
+    # ChartData carries the RC value only; published values and service overrides are
+    # inclusive (core.measure), so that is the default until it carries the bound as well.
+    inclusive = getattr(data, "reliable_change_inclusive", True)
+    return no_change_range(
+        intake=outcome.intake,
+        reliable_change=rc,
+        inclusive=inclusive,
+        score_min=outcome.score_min,
+        score_max=outcome.score_max,
+    )
 
 
 def _cutoff_traces(data: ChartData, series: Series, words: str) -> list[go.Scatter]:

@@ -148,3 +148,24 @@ def test_expired_and_reused_links_say_so(
     assert response.status == 410
     assert "already been used" in page.inner_text("h1")
     shot(page, "link-used")
+
+
+def test_a_risk_item_needs_an_answer_or_prefer_not_to_say(
+    page: Any, bworld: BrowserWorld, browser_app: Flask
+) -> None:
+    log_in(page)
+    start_handover(page, bworld, {"phq9"})
+    page.get_by_role("button", name="Start").tap()
+    answer_phq9(page, last=8)
+    page.get_by_role("button", name="Finish").tap()
+    page.locator("#q-9.is-missing").wait_for()  # a blank risk item is not accepted
+    assert "Prefer not to say" in page.inner_text("#q-9-missing")
+    tap_likert(page, 9, "Prefer not to say")
+    page.wait_for_timeout(300)  # let the autosave land
+    page.goto("/tablet/q/phq9")  # a fresh GET (a reload would send the refused form again)
+    assert page.locator('#q-9 input[value="declined"]').is_checked()
+    page.get_by_role("button", name="Finish").tap()
+    page.get_by_role("heading", name="Thank you!").wait_for()
+    with browser_app.app_context():
+        administration = db.session.scalars(sa.select(Administration)).one()
+        assert administration.risk_items == ["9"] and administration.answers.get("9") is None

@@ -75,17 +75,17 @@ def test_phq_and_gad_keep_the_pfizer_attribution(code: str) -> None:
             "pcl5",
             Direction.HIGHER_IS_WORSE,
             (33, True, Tag.VERIFIED),
-            (10, True, Tag.VERIFIED),
+            (15, True, Tag.VERIFIED),
             (0, 80),
-            id="PCL-5",
+            id="PCL-5 reliable change 15 (Marx 2022)",
         ),
         pytest.param(
             "auditc",
             Direction.HIGHER_IS_WORSE,
-            (5, True, Tag.VERIFIED),
+            (3, True, Tag.VERIFIED),
             None,
             (0, 12),
-            id="AUDIT-C",
+            id="AUDIT-C WHO/US wording, 3 or more",
         ),
         pytest.param(
             "core10",
@@ -142,6 +142,73 @@ def test_thresholds_match_the_clinical_reference(
     assert (definition.scoring.score_min, definition.scoring.score_max) == score_range
 
 
+def test_pcl5_reliable_change_is_marx_2022_and_keeps_the_meaningful_change_markers() -> None:
+    definition = LIBRARY["pcl5"]
+    rc = definition.reliable_change
+
+    assert rc is not None and "Marx et al. 2022" in rc.source and "34:197-203" in rc.source
+    assert not rc.is_reliable(14) and rc.is_reliable(15) and rc.is_reliable(-15)
+    note = definition.notes["reliable_change"]
+    assert "5 or more points = minimal response" in note
+    assert "10 or more = clinically meaningful" in note and "NOT reliable change" in note
+
+
+@pytest.mark.parametrize(
+    ("total", "label"),
+    [
+        pytest.param(0, "healthy / low level", id="0 healthy or low"),
+        pytest.param(10, "healthy / low level", id="10 healthy or low"),
+        pytest.param(10.9, "healthy / low level", id="prorated 10.9 below the cut-off"),
+        pytest.param(11, "mild", id="11 mild (the cut-off)"),
+        pytest.param(14, "mild", id="14 mild"),
+        pytest.param(15, "moderate", id="15 moderate"),
+        pytest.param(19, "moderate", id="19 moderate"),
+        pytest.param(20, "moderate-to-severe", id="20 moderate-to-severe"),
+        pytest.param(24, "moderate-to-severe", id="24 moderate-to-severe"),
+        pytest.param(25, "severe", id="25 severe"),
+        pytest.param(40, "severe", id="40 severe"),
+    ],
+)
+def test_core10_bands_are_the_core_om_bandings(total: float, label: str) -> None:
+    severity = LIBRARY["core10"].severity
+
+    assert severity is not None and severity.band_for(total).label == label
+    assert "SOCAS" in severity.source and severity.tag is Tag.SECONDARY
+
+
+def test_core10_first_clinical_band_starts_at_the_cutoff() -> None:
+    definition = LIBRARY["core10"]
+    assert definition.severity is not None and definition.cutoff is not None
+
+    first_clinical = definition.severity.bands[1]
+
+    assert first_clinical.lower == definition.cutoff.value == 11
+
+
+def test_auditc_is_a_screening_measure_with_the_us_cutoff_for_its_wording() -> None:
+    definition = LIBRARY["auditc"]
+    cutoff = definition.cutoff
+
+    assert definition.purpose is Purpose.SCREENING and definition.is_screening
+    assert "six or more drinks" in (definition.item_text("3") or "")
+    assert cutoff is not None and "4 or more for men" in cutoff.source
+    assert "3 or more for women" in cutoff.source
+    assert not cutoff.is_clinical(2, definition.direction)
+    assert cutoff.is_clinical(3, definition.direction)
+    assert "UK cut-off of 5 belongs to the UK wording" in definition.notes["cutoff"]
+
+
+def test_a_screening_measure_never_gets_a_reliable_change_threshold() -> None:
+    rules = LIBRARY["auditc"].rules(rc_value=2)
+
+    assert rules.reliable_change is None
+    assert LIBRARY["phq9"].rules(rc_value=2).reliable_change is not None
+
+
+def test_only_auditc_is_a_screening_measure() -> None:
+    assert [code for code, d in LIBRARY.items() if d.is_screening] == ["auditc"]
+
+
 def test_core10_rc_stores_the_parameters_of_its_90_percent_derivation() -> None:
     rc = LIBRARY["core10"].reliable_change
 
@@ -165,6 +232,7 @@ def test_vas_instruments_take_tenths_from_0_to_10() -> None:
 
 def test_purposes_and_subscales() -> None:
     assert LIBRARY["srs"].purpose is Purpose.ALLIANCE
+    assert LIBRARY["phq9"].risk_item_ids == ("9",)
     assert LIBRARY["pcl5"].subscales == ("B", "C", "D", "E")
     assert [i.id for i in LIBRARY["waisr"].items if i.subscale == "task"] == ["1", "2", "10", "12"]
 

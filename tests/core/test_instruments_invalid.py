@@ -248,7 +248,29 @@ CASES = [
         _set("severity.bands.1.from", 6),
         "severity.bands[1].from: must equal the previous",
     ),
-    ("risk on unknown item", _set("risk.0.item", "z"), "risk[0].item: is not an item id"),
+    ("risk on unknown item", _set("risk.0.item", "z"), "risk[0].item: is not the id of a likert"),
+    ("risk on a vas item", _set("risk.0.item", "c"), "risk[0].item: is not the id of a likert"),
+    (
+        "two rules on one risk item",
+        _set("risk", [{"item": "a", "above": 0, "label": "r", "source": "s", "tag": "S"}] * 2),
+        "risk[1].item: already has a risk rule",
+    ),
+    (
+        "a risk item could not be left unanswered",
+        _set("scoring.max_missing", 0),
+        "scoring.max_missing: must be at least 1: an unanswered risk item is missing",
+    ),
+    (
+        "screening measure with a reliable change",
+        _set("purpose", "screening"),
+        "reliable_change: a screening measure is not tracked for change",
+    ),
+    ("cut-off not finite", _set("cutoff.value", float("inf")), "cutoff.value: must be a finite"),
+    (
+        "option value not finite",
+        _set("options.0.value", float("-inf")),
+        "items[0].options[0].value: must be a finite number",
+    ),
     (
         "risk threshold at the maximum",
         _set("risk.0.above", 1),
@@ -386,3 +408,14 @@ def test_translation_of_a_scoring_only_item_needs_the_default_text() -> None:
         DefinitionError, match=r"items\[0\].translations: needs the default-language"
     ):
         parse_definition(data, source="demo.toml")
+
+
+def test_a_screening_definition_without_reliable_change_is_valid() -> None:
+    data = valid()
+    data["purpose"] = "screening"
+    data.pop("reliable_change")
+
+    definition = parse_definition(data, source="demo.toml")
+
+    assert definition.is_screening and definition.reliable_change is None
+    assert definition.rules(rc_value=3).reliable_change is None

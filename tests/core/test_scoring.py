@@ -45,14 +45,14 @@ def _answers(*values: float | None) -> dict[str, float | None]:
             "core10",
             _answers(2, 0, 1, 3, 2, 0, 4, 1, 2, 3),
             24,
-            "moderately severe",
+            "moderate-to-severe",
             id="CORE-10 reverse keying",
         ),
         pytest.param(
             "core10",
             _answers(0, 4, 4, 0, 0, 0, 0, 0, 0, 0),
             0,
-            "healthy",
+            "healthy / low level",
             id="CORE-10 reversed items at best",
         ),
         pytest.param(
@@ -74,7 +74,7 @@ def test_core10_prorates_one_missing_item() -> None:
     result = score(LIBRARY["core10"], _answers(2, 0, 1, 3, 2, 0, 4, 1, 2, None))
 
     assert result.total == pytest.approx(10 * 21 / 9)
-    assert (result.n_missing, result.prorated, result.band.label) == (1, True, "moderately severe")  # type: ignore[union-attr]
+    assert (result.n_missing, result.prorated, result.band.label) == (1, True, "moderate-to-severe")  # type: ignore[union-attr]
 
 
 def test_phq9_prorates_one_missing_item_and_an_absent_key_counts_as_missing() -> None:
@@ -142,7 +142,6 @@ def test_scoring_does_not_modify_the_answers() -> None:
     [
         pytest.param("phq9", _answers(0, 0, 0, 0, 0, 0, 0, 0, 1), ("9",), id="PHQ-9 item 9 at 1"),
         pytest.param("phq9", _answers(3, 3, 3, 3, 3, 3, 3, 3, 0), (), id="PHQ-9 item 9 at 0"),
-        pytest.param("phq9", _answers(3, 3, 3, 3, 3, 3, 3, 3, None), (), id="PHQ-9 item 9 missing"),
         pytest.param(
             "core10", _answers(0, 4, 4, 0, 0, 1, 0, 0, 0, 0), ("6",), id="CORE-10 item 6 at 1"
         ),
@@ -155,6 +154,46 @@ def test_risk_items_trigger_on_any_answer_above_zero(
     code: str, answers: dict[str, float | None], risk: tuple[str, ...]
 ) -> None:
     assert score(LIBRARY[code], answers).risk_items == risk
+
+
+@pytest.mark.parametrize(
+    ("code", "answers", "total"),
+    [
+        pytest.param("phq9", _answers(3, 3, 3, 3, 3, 3, 3, 3, None), 27, id="PHQ-9 item 9 blank"),
+        pytest.param(
+            "core10", _answers(4, 0, 0, 4, 4, None, 4, 4, 4, 4), 40, id="CORE-10 item 6 blank"
+        ),
+    ],
+)
+def test_a_blank_risk_item_is_listed_as_unanswered_never_as_safe(
+    code: str, answers: dict[str, float | None], total: float
+) -> None:
+    result = score(LIBRARY[code], answers)
+
+    # The symptom total is prorated over the other items; the risk item is not filled in.
+    assert (result.total, result.n_missing, result.prorated) == (total, 1, True)
+    risk_item = LIBRARY[code].risk_rules[0].item_id
+    assert result.risk_items == ()
+    assert result.risk_unanswered == (risk_item,)
+    assert result.risk_flagged == (risk_item,)
+
+
+def test_an_absent_risk_item_key_counts_as_unanswered() -> None:
+    answers = _answers(0, 0, 0, 0, 0, 0, 0, 0)
+
+    assert score(LIBRARY["phq9"], answers).risk_unanswered == ("9",)
+
+
+def test_an_answered_risk_item_is_not_unanswered() -> None:
+    result = score(LIBRARY["phq9"], _answers(0, 0, 0, 0, 0, 0, 0, 0, 2))
+
+    assert (result.risk_items, result.risk_unanswered, result.risk_flagged) == (("9",), (), ("9",))
+
+
+def test_a_blank_non_risk_item_flags_no_risk() -> None:
+    result = score(LIBRARY["phq9"], _answers(None, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    assert result.prorated and result.risk_flagged == ()
 
 
 def test_pcl5_cluster_subscales() -> None:

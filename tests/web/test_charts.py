@@ -5,17 +5,21 @@ JSON route, the locally served plotly.min.js and the client-page partial. Synthe
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
+import re
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
-from outcome_monitor.core.measure import Direction
+from outcome_monitor.core.measure import Direction, ReliableChangeThreshold
 from outcome_monitor.core.trajectories import ExpectedBand, ScorePoint
 from outcome_monitor.services.charting import AlertMarker, ChartData, Series
 from outcome_monitor.web.chart.summary import summary_lines
 from outcome_monitor.web.chart.views import PLOTLY_JS
+from outcome_monitor.web.chart.words import no_change_range
 from outcome_monitor.web.charts import progress_figure
 from tests.conftest import World
 from tests.services.test_charting import give, phq9, phq9_sessions, srs
@@ -131,6 +135,63 @@ def test_reliable_change_band_is_intake_plus_and_minus_rc(app: Any) -> None:
     assert any(
         a["text"] == "no reliable change from intake" for a in figure["layout"]["annotations"]
     )
+
+
+def test_reliable_change_band_is_named_by_the_scores_that_are_not_reliable_changes(
+    app: Any,
+) -> None:
+    figure = progress_figure(chart(outcome=phq9_series(19, 18, 17, 16)))
+
+    # Intake 19, RC 6 "or more": 13 and 25 ARE reliable changes, 14 to 24 are not.
+    assert (
+        trace(figure, "rc-band")["name"] == "No reliable change from intake (above 13 and below 25)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("intake", "rc", "inclusive", "words"),
+    [
+        pytest.param(19, 6, True, "above 13 and below 25", id="inclusive RC leaves both ends out"),
+        pytest.param(19, 6, False, "13–25", id="strict RC keeps both ends"),
+        pytest.param(19, 5.66, False, "13.4–24.6", id="computed RC rounded inwards"),
+        pytest.param(18.25, 6, True, "above 12.3 and below 24.2", id="fractional ends inwards"),
+        pytest.param(3, 6, True, "0 to below 9", id="clipped at the score minimum"),
+        pytest.param(6, 6, True, "above 0 and below 12", id="a change to 0 is reliable"),
+        pytest.param(24, 6, True, "above 18 up to 27", id="clipped at the score maximum"),
+        pytest.param(24, 6, False, "18–27", id="strict and clipped"),
+    ],
+)
+def test_no_change_range_names_only_scores_that_are_not_reliable(
+    app: Any, intake: float, rc: float, inclusive: bool, words: str
+) -> None:
+    got = no_change_range(
+        intake=intake, reliable_change=rc, inclusive=inclusive, score_min=0, score_max=27
+    )
+
+    assert got == words
+
+
+@pytest.mark.parametrize("inclusive", [True, False], ids=["inclusive RC", "strict RC"])
+def test_no_change_range_names_exactly_the_whole_scores_that_are_not_reliable(
+    app: Any, inclusive: bool
+) -> None:
+    for intake, rc in itertools.product(range(28), range(1, 11)):
+        threshold = ReliableChangeThreshold(rc, inclusive=inclusive)
+        words = no_change_range(
+            intake=intake, reliable_change=rc, inclusive=inclusive, score_min=0, score_max=27
+        )
+
+        expected = [s for s in range(28) if not threshold.is_reliable(s - intake)]
+        assert _whole_scores_named(words) == expected, (intake, rc, words)
+
+
+def _whole_scores_named(words: str) -> list[int]:
+    """The whole scores 0-27 that the label covers, read back from its words."""
+    numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", words)]
+    low, high = numbers
+    low_ok = (lambda s: s > low) if words.startswith("above") else (lambda s: s >= low)
+    high_ok = (lambda s: s < high) if "below" in words else (lambda s: s <= high)
+    return [s for s in range(28) if low_ok(s) and high_ok(s)]
 
 
 def test_alert_marker_sits_at_its_session_with_the_reason_as_hover_text(app: Any) -> None:

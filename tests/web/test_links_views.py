@@ -152,3 +152,43 @@ def test_without_smtp_the_therapist_is_told_to_pass_the_link_on(login_as, world:
     )
     assert "Email is not set up" in response.get_data(as_text=True)
     assert count(RemoteLink) == 1
+
+
+PHQ9_WITHOUT_9 = {f"item-{i}": "0" for i in range(1, 9)}
+
+
+def test_a_link_refuses_a_blank_risk_item_and_accepts_prefer_not_to_say(
+    client: FlaskClient, world: World
+) -> None:
+    token = issue(world, "phq9")
+    client.post(f"/l/{token}/begin")
+    page = client.get(f"/l/{token}/q/phq9").get_data(as_text=True)
+    assert page.count("Prefer not to say") == 1
+
+    blank = client.post(f"/l/{token}/q/phq9", data=PHQ9_WITHOUT_9)
+    assert blank.status_code == 200 and count(Administration) == 0
+    assert "Please choose an answer to the marked question" in blank.get_data(as_text=True)
+    assert 'id="q-9-missing"' in blank.get_data(as_text=True)
+
+    done = client.post(f"/l/{token}/q/phq9", data=PHQ9_WITHOUT_9 | {"item-9": "declined"})
+    assert done.location == "/l/done"
+    row = db.session.scalars(sa.select(Administration)).one()
+    assert row.risk_items == ["9"] and row.answers.get("9") is None
+    assert row.entry_mode == EntryMode.REMOTE_LINK
+
+
+def test_a_link_keeps_an_autosaved_decline(client: FlaskClient, world: World) -> None:
+    token = issue(world, "phq9")
+    client.post(f"/l/{token}/begin")
+
+    saved = client.post(f"/l/{token}/answer", data={"code": "phq9", "item-9": "declined"})
+
+    assert saved.get_json() == {"saved": True}
+    page = client.get(f"/l/{token}/q/phq9").get_data(as_text=True)
+    assert 'name="item-9" value="declined" checked' in page
+
+
+def test_the_link_form_offers_auditc_as_a_screening_measure(login_as, world: World) -> None:
+    page = login_as(world.alice).get(f"/clients/{world.alices_client.id}").get_data(as_text=True)
+
+    assert "(AUDIT-C) — past-year screening, not tracked session by session</label>" in page

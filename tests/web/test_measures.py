@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -96,7 +97,7 @@ def test_too_many_missing_items_is_refused_with_the_reason(login_as, world: Worl
     episode, session = _episode_with_session(world)
     response = login_as(world.alice).post(
         f"/clients/episodes/{episode.id}/measures/phq9",
-        data=_phq9([1, 1, 1, 1, 1], session_id=session.id),
+        data=_phq9([1, 1, 1, 1, 1], item_9=0, session_id=session.id),
     )
     text = response.get_data(as_text=True)
     assert "Not saved" in text and "missing" in text
@@ -141,3 +142,90 @@ def test_service_records_entry_mode(world: World) -> None:
     )
     row = db.session.scalar(sa.select(Administration))
     assert recorded.created and row.entry_mode == "paper" and row.total == 14
+
+
+def test_the_form_requires_the_risk_item_and_saves_nothing_without_it(
+    login_as, world: World
+) -> None:
+    episode, session = _episode_with_session(world)
+    response = login_as(world.alice).post(
+        f"/clients/episodes/{episode.id}/measures/phq9",
+        data=_phq9([1] * 8, session_id=session.id),
+    )
+    text = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert count(Administration) == 0
+    errors = re.findall(r'<fieldset class="item has-error">\s*<legend>(\d+)\.', text)
+    assert errors == ["9"]  # the message sits on the risk item, and only there
+    assert "This is a risk item: record the client" in text
+    assert "Not answered (left blank, or the client preferred not to say)" in text
+
+
+def test_a_risk_item_recorded_as_not_answered_is_saved_flagged_and_said(
+    login_as, world: World
+) -> None:
+    episode, session = _episode_with_session(world)
+    response = login_as(world.alice).post(
+        f"/clients/episodes/{episode.id}/measures/phq9",
+        data=_phq9([1] * 8, item_9="not_answered", session_id=session.id),
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+    row = db.session.scalars(sa.select(Administration)).one()
+
+    assert row.risk_items == ["9"] and row.answers.get("9") is None
+    assert row.total == 9 and row.prorated
+    assert "Risk item not answered:" in text and "Risk item answered:" not in text
+    assert "the risk item was not filled in" in text
+
+
+def test_an_answered_risk_item_is_not_called_unanswered(login_as, world: World) -> None:
+    episode, session = _episode_with_session(world)
+    response = login_as(world.alice).post(
+        f"/clients/episodes/{episode.id}/measures/phq9",
+        data=_phq9([0] * 8, item_9=2, session_id=session.id),
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+
+    assert "Risk item answered:" in text and "Risk item not answered" not in text
+
+
+def test_a_non_risk_item_may_still_be_left_blank(login_as, world: World) -> None:
+    episode, session = _episode_with_session(world)
+    data = _phq9([1] * 8, item_9=0, session_id=session.id)
+    del data["item_1"]
+    response = login_as(world.alice).post(
+        f"/clients/episodes/{episode.id}/measures/phq9", data=data
+    )
+
+    assert response.status_code == 302
+    assert db.session.scalars(sa.select(Administration.prorated)).one() is True
+
+
+def test_a_screening_measure_says_so_and_is_not_tracked(login_as, world: World) -> None:
+    episode, session = _episode_with_session(world)
+    client = login_as(world.alice)
+    url = f"/clients/episodes/{episode.id}/measures/auditc"
+
+    form = client.get(url).get_data(as_text=True)
+    client.post(url, data={"item_1": 1, "item_2": 0, "item_3": 0, "session_id": session.id})
+    response = client.post(
+        url,
+        data={"item_1": 2, "item_2": 1, "item_3": 0, "session_id": session.id},
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+
+    assert "past-year screening; not tracked session by session" in form
+    assert "past-year screening; not tracked session by session" in text
+    assert "positive screen" in text and "3 or more is a positive screen" in text
+    assert "Change since intake" not in text and "intake score" not in text
+    assert "Reliable change" not in text
+
+
+def test_the_client_page_offers_auditc_as_a_screening_measure(login_as, world: World) -> None:
+    page = login_as(world.alice).get(f"/clients/{world.alices_client.id}").get_data(as_text=True)
+
+    assert "AUDIT-C) — past-year screening, not tracked session by session</option>" in page

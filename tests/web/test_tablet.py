@@ -269,3 +269,98 @@ def test_a_single_language_needs_no_choice(login_as, world: World) -> None:
     client = login_as(world.alice)
     start(client, world)
     assert "Choose your language" not in client.get("/tablet/").get_data(as_text=True)
+
+
+# Risk items: an answer or "Prefer not to say", never a silent blank --------------------------
+
+PHQ9_WITHOUT_9 = {f"item-{i}": "1" for i in range(1, 9)}
+
+
+def test_only_the_risk_item_offers_prefer_not_to_say(login_as, world: World) -> None:
+    client, _handover = handed_over(login_as, world, "phq9")
+    page = client.get("/tablet/q/phq9").get_data(as_text=True)
+
+    assert page.count("Prefer not to say") == 1
+    assert page.count('value="declined"') == 1 and 'name="item-9" value="declined"' in page
+
+
+def test_a_blank_risk_item_is_refused_gently_and_nothing_is_recorded(
+    login_as, world: World
+) -> None:
+    client, _handover = handed_over(login_as, world, "phq9")
+    response = client.post("/tablet/q/phq9", data=PHQ9_WITHOUT_9)
+    page = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert "Please choose an answer to the marked question" in page
+    assert 'id="q-9-missing"' in page and page.count("Please answer this question.") == 1
+    assert "If you would rather not answer it, choose “Prefer not to say”." in page
+    assert 'name="item-1" value="1" checked' in page  # what was given is kept
+    assert count(Administration) == 0
+
+
+def test_prefer_not_to_say_records_the_risk_item_as_not_answered(login_as, world: World) -> None:
+    client, handover = handed_over(login_as, world, "phq9")
+    response = client.post("/tablet/q/phq9", data=PHQ9_WITHOUT_9 | {"item-9": "declined"})
+
+    assert response.location.endswith("/tablet/")
+    row = db.session.scalars(sa.select(Administration)).one()
+    assert row.risk_items == ["9"] and row.answers.get("9") is None
+    assert row.total == 9 and row.entry_mode == EntryMode.CLIENT_TABLET
+    assert db.session.get(HandOver, handover.id).status == HandOverStatus.FINISHED
+
+
+def test_an_autosaved_decline_survives_a_reload(login_as, world: World) -> None:
+    client, _handover = handed_over(login_as, world, "phq9")
+    saved = client.post("/tablet/answer", data={"code": "phq9", "item-9": "declined"})
+
+    assert saved.get_json() == {"saved": True}
+    page = client.get("/tablet/q/phq9").get_data(as_text=True)
+    assert 'name="item-9" value="declined" checked' in page
+
+
+def test_declining_an_ordinary_item_is_refused(login_as, world: World) -> None:
+    client, _handover = handed_over(login_as, world, "phq9")
+
+    assert (
+        client.post("/tablet/answer", data={"code": "phq9", "item-1": "declined"}).status_code
+        == 400
+    )
+    response = client.post("/tablet/q/phq9", data=PHQ9_WITHOUT_9 | {"item-1": "declined"})
+    assert response.status_code == 400 and count(Administration) == 0
+
+
+def test_one_item_per_screen_stops_at_a_blank_risk_item(login_as, world: World) -> None:
+    settings.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
+    client, _handover = handed_over(login_as, world, "core10")
+    for number in range(1, 6):
+        client.post(f"/tablet/q/core10/{number}", data={f"item-{number}": "1"})
+
+    blank = client.post("/tablet/q/core10/6", data={})
+    assert blank.status_code == 200
+    assert "Question 6 of 10" in blank.get_data(as_text=True)
+    assert "Please choose an answer to the marked question" in blank.get_data(as_text=True)
+
+    declined = client.post("/tablet/q/core10/6", data={"item-6": "declined"})
+    assert declined.location.endswith("/tablet/q/core10/7")
+    back = client.get("/tablet/q/core10/6").get_data(as_text=True)
+    assert 'name="item-6" value="declined" checked' in back
+    for number in range(7, 11):
+        client.post(f"/tablet/q/core10/{number}", data={f"item-{number}": "1"})
+    row = db.session.scalars(sa.select(Administration)).one()
+    assert row.risk_items == ["6"] and row.answers.get("6") is None
+
+
+def test_one_item_per_screen_sends_a_skipped_risk_item_back_to_its_page(
+    login_as, world: World
+) -> None:
+    settings.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
+    client, _handover = handed_over(login_as, world, "core10")
+    for number in (1, 2, 3, 4, 5, 7, 8, 9):
+        client.post(f"/tablet/q/core10/{number}", data={f"item-{number}": "1"})
+
+    response = client.post("/tablet/q/core10/10", data={"item-10": "1"})
+
+    page = response.get_data(as_text=True)
+    assert "Question 6 of 10" in page and "Please choose an answer" in page
+    assert count(Administration) == 0

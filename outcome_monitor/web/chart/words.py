@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import math
 import textwrap
 
 from flask_babel import gettext as _
 
+from outcome_monitor.core.alerts import fmt
 from outcome_monitor.core.measure import Direction
 from outcome_monitor.services.charting import AlertMarker, ChartData
 
@@ -60,3 +62,35 @@ def alert_hover(alert: AlertMarker) -> str:
     """The heading in bold, then the reason wrapped for the hover box."""
     reason = "<br>".join(textwrap.wrap(html.escape(alert.reason), 60))
     return f"<b>{html.escape(alert_heading(alert))}</b><br>{reason}"
+
+
+def no_change_range(
+    *, intake: float, reliable_change: float, inclusive: bool, score_min: float, score_max: float
+) -> str:
+    """The scores that are NOT a reliable change from intake, e.g. 'above 13 and below 25'.
+
+    With an inclusive threshold (a published "6 or more") a change of exactly the threshold is
+    reliable, so intake ± threshold themselves are left out: intake 19, RC 6 gives 'above 13 and
+    below 25' (14-24 in whole points). A strict (computed) threshold keeps them: '13.4–24.6'
+    for RC 5.66. An end clipped at the score range is a possible score and always included.
+    Shown ends are rounded inwards to one decimal, so no score named is ever a reliable change.
+    """
+    low, high = intake - reliable_change, intake + reliable_change
+    low_included = not inclusive or low < score_min
+    high_included = not inclusive or high > score_max
+    low_text = fmt(_tenths(max(low, score_min), up=True))
+    high_text = fmt(_tenths(min(high, score_max), up=False))
+    if low_included and high_included:
+        return f"{low_text}–{high_text}"
+    if low_included:
+        return _("%(low)s to below %(high)s", low=low_text, high=high_text)
+    if high_included:
+        return _("above %(low)s up to %(high)s", low=low_text, high=high_text)
+    return _("above %(low)s and below %(high)s", low=low_text, high=high_text)
+
+
+def _tenths(value: float, *, up: bool) -> float:
+    tenths = value * 10
+    if math.isclose(tenths, round(tenths), abs_tol=1e-9):
+        return round(tenths) / 10
+    return (math.ceil(tenths) if up else math.floor(tenths)) / 10

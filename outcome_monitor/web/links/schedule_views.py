@@ -31,7 +31,7 @@ def _today() -> date:
 
 
 def _measure_choices() -> list[SelectChoice]:
-    return [SelectChoice(d.code, d.name) for d in measures.enabled_instruments()]
+    return [SelectChoice(d.code, measures.choice_label(d)) for d in measures.enabled_instruments()]
 
 
 def _back(episode: Episode) -> Response:

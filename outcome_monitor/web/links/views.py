@@ -130,8 +130,10 @@ def _page(
 def _submit(link: RemoteLink, token: str, code: str) -> ViewResult:
     definition = measures.get_definition(code)
     try:
-        answers = read_answers(definition, request.form, page_item_ids(definition, None))
-        links.submit_link_measure(link=link, code=code, answers=answers, now=_now())
+        page = read_answers(definition, request.form, page_item_ids(definition, None))
+        links.submit_link_measure(
+            link=link, code=code, answers=page.answers, declined=page.declined, now=_now()
+        )
     except IncompleteMeasure as error:
         return _page(link, token, code, str(error), error.missing)
     except ServiceError as error:
@@ -150,8 +152,10 @@ def answer(token: str) -> ViewResult | tuple[Response, int]:
     code = request.form.get("code", "")
     try:
         definition = measures.get_definition(code)
-        answers = read_answers(definition, request.form, page_item_ids(definition, None))
-        links.save_link_answers(link=link, code=code, answers=answers, now=_now())
+        page = read_answers(definition, request.form, page_item_ids(definition, None))
+        links.save_link_answers(
+            link=link, code=code, answers=page.answers, declined=page.declined, now=_now()
+        )
     except NotFound:
         return jsonify(saved=False), 404
     except ServiceError as error:
@@ -175,7 +179,9 @@ def too_many_requests(error: Exception) -> tuple[str, int]:
 def issue(episode_id: int) -> Response:
     episode = episode_or_404(episode_id)
     form = IssueLinkForm()
-    form.measures.choices = [SelectChoice(d.code, d.name) for d in measures.enabled_instruments()]
+    form.measures.choices = [
+        SelectChoice(d.code, measures.choice_label(d)) for d in measures.enabled_instruments()
+    ]
     back = redirect(url_for("clients.detail", client_id=episode.client_id))
     if not form.validate_on_submit():
         flash(_("Choose at least one questionnaire and a validity of 1 to 60 days."), "error")

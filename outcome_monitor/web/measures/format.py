@@ -5,7 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from outcome_monitor.core.measure import Cutoff, Direction, ReliableChangeThreshold
+from outcome_monitor.services import measures
 from outcome_monitor.web.measures import bp
+
+# "PHQ-9" or "AUDIT-C — past-year screening, not tracked session by session" in pick lists.
+bp.add_app_template_global(measures.choice_label, "choice_label")
 
 
 @bp.app_template_filter("num")
@@ -14,8 +18,9 @@ def num(value: float | None) -> str:
 
 
 @bp.app_template_filter("cutoff_words")
-def cutoff_words(cutoff: Cutoff, direction: Direction) -> str:
-    """E.g. '10 or more is in the clinical range' or 'below 36 is in the clinical range'."""
+def cutoff_words(cutoff: Cutoff, direction: Direction, screening: bool = False) -> str:
+    """E.g. '10 or more is in the clinical range', 'below 36 is in the clinical range', or for a
+    screening measure '3 or more is a positive screen'."""
     worse_is_higher = direction == Direction.HIGHER_IS_WORSE
     if worse_is_higher:
         bound = (
@@ -29,6 +34,8 @@ def cutoff_words(cutoff: Cutoff, direction: Direction) -> str:
             if cutoff.inclusive
             else _("below %(v)s", v=num(cutoff.value))
         )
+    if screening:
+        return _("%(bound)s is a positive screen", bound=bound)
     return _("%(bound)s is in the clinical range", bound=bound)
 
 

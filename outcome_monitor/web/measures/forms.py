@@ -2,6 +2,9 @@
 
 The form checks shape and range only (a Likert answer is one of the options, a VAS mark is
 0-10 with one decimal); scoring, missing-item rules and interpretation happen in the core.
+A risk item is the exception: it can never be left blank by accident. The therapist records
+an answer or, explicitly, "not answered" (the client left it blank or preferred not to say),
+which is stored as unanswered and raises the risk workflow.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from outcome_monitor.core.definitions import InstrumentDefinition, Item, ItemKind
 
@@ -36,13 +39,39 @@ def _one_decimal(form: Any, field: Any) -> None:
         raise ValidationError(_("Use at most one decimal, e.g. 7.5."))
 
 
+NOT_ANSWERED = "not_answered"
+
+
+def _answer_or_not_answered(value: str | float) -> str | float:
+    return NOT_ANSWERED if value == NOT_ANSWERED else float(value)
+
+
 def _likert_field(definition: InstrumentDefinition, item: Item) -> RadioField:
     choices = [
         SelectChoice(o.value, o.label if o.label is not None else f"{o.value:g}")
         for o in item.options
     ]
+    if item.id not in definition.risk_item_ids:
+        return RadioField(
+            item_label(definition, item), choices=choices, coerce=float, validators=[Optional()]
+        )
+    choices.append(
+        SelectChoice(
+            NOT_ANSWERED, _("Not answered (left blank, or the client preferred not to say)")
+        )
+    )
     return RadioField(
-        item_label(definition, item), choices=choices, coerce=float, validators=[Optional()]
+        item_label(definition, item),
+        choices=choices,
+        coerce=_answer_or_not_answered,
+        validators=[
+            InputRequired(
+                message=_l(
+                    "This is a risk item: record the client's answer, or choose “Not answered” "
+                    "if the client left it blank or preferred not to say."
+                )
+            )
+        ],
     )
 
 
@@ -75,4 +104,6 @@ def administration_form(
 
 
 def answers_from(form: FlaskForm, definition: InstrumentDefinition) -> dict[str, float | None]:
-    return {item.id: form[item_field_name(item)].data for item in definition.items}
+    """Item answers for the service; a risk item recorded as "not answered" is None."""
+    answers = {item.id: form[item_field_name(item)].data for item in definition.items}
+    return {k: None if v == NOT_ANSWERED else v for k, v in answers.items()}

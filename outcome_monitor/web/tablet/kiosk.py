@@ -84,9 +84,9 @@ def kiosk() -> ViewResult:
 
 
 def _first_open_number(handover: HandOver, code: str) -> int:
-    answered = drafts.draft_answers(handover, code)
+    responded = drafts.draft_answers(handover, code).keys() | drafts.declined_items(handover, code)
     items = measures.get_definition(code).items
-    return next((n for n, item in enumerate(items, 1) if item.id not in answered), 1)
+    return next((n for n, item in enumerate(items, 1) if item.id not in responded), 1)
 
 
 def _welcome(handover: HandOver, form: BeginForm) -> str:
@@ -163,12 +163,19 @@ def _measure_page(
 
 def _submit(handover: HandOver, code: str, number: int | None) -> ViewResult:
     definition = measures.get_definition(code)
+    item_ids = page_item_ids(definition, number)
     try:
-        answers = read_answers(definition, request.form, page_item_ids(definition, number))
+        page = read_answers(definition, request.form, item_ids)
         if number is not None and number < len(definition.items):
-            drafts.save_answers(owner=handover, code=code, answers=answers, now=_now())
+            drafts.save_answers(
+                owner=handover, code=code, answers=page.answers, declined=page.declined, now=_now()
+            )
+            # A risk item is answered or declined before the client moves on (not skipped).
+            drafts.require_risk_choices(owner=handover, code=code, item_ids=item_ids)
             return redirect(url_for(".kiosk_item", code=code, number=number + 1))
-        handovers.submit_measure(handover=handover, code=code, answers=answers, now=_now())
+        handovers.submit_measure(
+            handover=handover, code=code, answers=page.answers, declined=page.declined, now=_now()
+        )
     except IncompleteMeasure as error:
         first = (
             None if number is None else 1 + [i.id for i in definition.items].index(error.missing[0])
@@ -188,8 +195,10 @@ def kiosk_answer() -> ViewResult | tuple[Response, int]:
     code = request.form.get("code", "")
     try:
         definition = measures.get_definition(code)
-        answers = read_answers(definition, request.form, page_item_ids(definition, None))
-        drafts.save_answers(owner=handover, code=code, answers=answers, now=_now())
+        page = read_answers(definition, request.form, page_item_ids(definition, None))
+        drafts.save_answers(
+            owner=handover, code=code, answers=page.answers, declined=page.declined, now=_now()
+        )
     except NotFound:
         return jsonify(saved=False), 404
     except ServiceError as error:

@@ -2,6 +2,8 @@
 
 Builds plain view values from a definition (item wording in the chosen language, or the domain
 label of a scoring-only instrument; never invented wording) and reads answers back from a form.
+A risk item offers "Prefer not to say" (form value ``declined``) next to its answers: the
+client must choose one of them, and a decline is recorded as not answered.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from outcome_monitor.core.definitions import InstrumentDefinition, Item, ItemKin
 from outcome_monitor.services import ServiceError, measures
 from outcome_monitor.services.drafts import MeasureProgress
 
+DECLINED = "declined"
+
 
 @dataclass(frozen=True)
 class Choice:
     value: str
     label: str
     checked: bool
+    decline: bool = False
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,15 @@ class ItemView:
     choices: tuple[Choice, ...]
     answer: str
     missing: bool
+    risk: bool = False
+
+
+@dataclass(frozen=True)
+class PageAnswers:
+    """What one page sent: answers by item id, and the risk items declined."""
+
+    answers: dict[str, float]
+    declined: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -60,16 +74,21 @@ def _item_view(
     definition: InstrumentDefinition,
     item: Item,
     language: str | None,
-    answer: float | None,
+    current: MeasureProgress,
     missing: bool,
 ) -> ItemView:
     text = definition.item_text(item.id, language)
     shown_lang = language if language and language in item.translations else definition.language
-    current = "" if answer is None else format_value(answer, item.kind)
+    answer = current.answered.get(item.id)
+    shown = "" if answer is None else format_value(answer, item.kind)
     choices = tuple(
-        Choice(f"{o.value:g}", o.label or f"{o.value:g}", current == f"{o.value:g}")
+        Choice(f"{o.value:g}", o.label or f"{o.value:g}", shown == f"{o.value:g}")
         for o in item.options
     )
+    risk = item.id in definition.risk_item_ids
+    if risk:
+        declined = item.id in current.declined
+        choices += (Choice(DECLINED, str(_l("Prefer not to say")), declined, decline=True),)
     return ItemView(
         id=item.id,
         number=definition.items.index(item) + 1,
@@ -77,8 +96,9 @@ def _item_view(
         text=text or item.label or item.id,
         lang=shown_lang,
         choices=choices,
-        answer=current,
+        answer=shown,
         missing=missing,
+        risk=risk,
     )
 
 
@@ -101,32 +121,36 @@ def page_view(
         instructions=definition.instructions,
         text_installed=definition.text_installed,
         attribution=definition.licence.attribution,
-        items=tuple(
-            _item_view(definition, i, language, current.answered.get(i.id), i.id in missing)
-            for i in items
-        ),
+        items=tuple(_item_view(definition, i, language, current, i.id in missing) for i in items),
         item_count=len(definition.items),
         measure_number=[p.code for p in progress].index(code) + 1,
         measure_count=len(progress),
-        answered_total=sum(len(p.answered) for p in progress),
+        answered_total=sum(len(p.answered) + len(p.declined) for p in progress),
         item_total=sum(len(p.item_ids) for p in progress),
     )
 
 
 def read_answers(
     definition: InstrumentDefinition, form: MultiDict[str, str], item_ids: Iterable[str]
-) -> dict[str, float]:
-    """The answers present in ``form`` (``item-<id>``) for ``item_ids``; blanks are skipped."""
-    answers = {}
+) -> PageAnswers:
+    """The answers present in ``form`` (``item-<id>``) for ``item_ids``; blanks are skipped.
+
+    ``declined`` collects the items answered "Prefer not to say"; the service checks that
+    only risk items are declined.
+    """
+    answers, declined = {}, []
     for item_id in item_ids:
         raw = (form.get(f"item-{item_id}") or "").strip().replace(",", ".")
         if not raw:
+            continue
+        if raw == DECLINED:
+            declined.append(item_id)
             continue
         try:
             answers[item_id] = float(raw)
         except ValueError:
             raise ServiceError(_l("That answer is not one of the choices.")) from None
-    return answers
+    return PageAnswers(answers, tuple(declined))
 
 
 def page_item_ids(definition: InstrumentDefinition, only_item: int | None) -> list[str]:

@@ -39,7 +39,9 @@ def _now() -> datetime:
 def start_form(episode: Episode, *, submitted: bool = False) -> StartHandOverForm:
     """The hand-over form; unsubmitted, it proposes the service's before and after measures."""
     form = StartHandOverForm() if submitted else StartHandOverForm(formdata=None)
-    form.measures.choices = [SelectChoice(d.code, d.name) for d in measures.enabled_instruments()]
+    form.measures.choices = [
+        SelectChoice(d.code, measures.choice_label(d)) for d in measures.enabled_instruments()
+    ]
     form.session_id.choices = [SelectChoice(NO_SESSION, _("(not tied to a session)"))] + [
         SelectChoice(s.id, _("Session %(n)s, %(date)s", n=s.number, date=s.date))
         for s in reversed(episode.sessions)
