@@ -82,6 +82,7 @@ class ChartData:
     method: str | None = None
     fallback_reason: str | None = None
     reliable_change: float | None = None
+    reliable_change_inclusive: bool = True
     prognosis: Prognosis | None = None
 
     @property
@@ -112,6 +113,7 @@ def episode_chart_data(episode: Episode, current: ServiceSettings | None = None)
     outcome = _series(episode, definition, rules, given)
     in_use = feedback.model_in_use(definition.code, current)
     rc = rules.reliable_change.value if rules.reliable_change else None
+    inclusive = rules.reliable_change.inclusive if rules.reliable_change else True
     return ChartData(
         outcome=outcome,
         alliance=_alliance(episode, everything, first_session=_first_session(given)),
@@ -119,6 +121,7 @@ def episode_chart_data(episode: Episode, current: ServiceSettings | None = None)
         method=str(in_use.model.method),
         fallback_reason=in_use.fallback_reason,
         reliable_change=rc,
+        reliable_change_inclusive=inclusive,
         prognosis=_prognosis(in_use.model, rules, outcome.points),
     )
 

@@ -218,13 +218,10 @@ def _rc_traces(data: ChartData) -> list[go.Scatter]:
 def _rc_range_words(data: ChartData) -> str:
     outcome, rc = data.outcome, data.reliable_change
     assert outcome is not None and outcome.intake is not None and rc is not None
-    # ChartData carries the RC value only; published values and service overrides are
-    # inclusive (core.measure), so that is the default until it carries the bound as well.
-    inclusive = getattr(data, "reliable_change_inclusive", True)
     return no_change_range(
         intake=outcome.intake,
         reliable_change=rc,
-        inclusive=inclusive,
+        inclusive=data.reliable_change_inclusive,
         score_min=outcome.score_min,
         score_max=outcome.score_max,
     )

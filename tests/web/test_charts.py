@@ -265,7 +265,8 @@ def test_summary_says_score_expected_and_bands(app: Any) -> None:
     assert lines[0] == (
         "PHQ-9 at session 4 (2026-09-22): 19; expected 18; yellow band above 20; red band above 22."
     )
-    assert "no reliable change from intake between 14 and 26" in lines[1]
+    # 14 and 26 are themselves reliable changes (PHQ-9 "6 or more"): only the scores between
+    assert lines[1] == "Intake 20; scores above 14 and below 26 are no reliable change from intake."
 
 
 # Routes and the page -------------------------------------------------------------------------

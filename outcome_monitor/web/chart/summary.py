@@ -8,7 +8,7 @@ from outcome_monitor.core.alerts import fmt
 from outcome_monitor.core.measure import Direction
 from outcome_monitor.core.trajectories import ExpectedBand
 from outcome_monitor.services.charting import AlertMarker, ChartData, Series
-from outcome_monitor.web.chart.words import alert_heading, method_words
+from outcome_monitor.web.chart.words import alert_heading, method_words, no_change_range
 
 
 def summary_lines(data: ChartData) -> list[str]:
@@ -51,14 +51,19 @@ def _band_words(band: ExpectedBand) -> list[str]:
 
 def _reference_lines(data: ChartData, outcome: Series) -> list[str]:
     lines = []
-    if data.rc_band is not None and outcome.intake is not None:
-        low, high = data.rc_band
+    if data.reliable_change is not None and outcome.intake is not None:
+        scores = no_change_range(
+            intake=outcome.intake,
+            reliable_change=data.reliable_change,
+            inclusive=data.reliable_change_inclusive,
+            score_min=outcome.score_min,
+            score_max=outcome.score_max,
+        )
         lines.append(
             _(
-                "Intake %(intake)s; no reliable change from intake between %(low)s and %(high)s.",
+                "Intake %(intake)s; scores %(scores)s are no reliable change from intake.",
                 intake=fmt(outcome.intake),
-                low=fmt(low),
-                high=fmt(high),
+                scores=scores,
             )
         )
     if outcome.cutoff is not None:
