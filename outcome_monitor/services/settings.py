@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
 from outcome_monitor.extensions import db
 from outcome_monitor.models import InstrumentSetting, ServiceSetting, ThresholdOverride, User
 from outcome_monitor.models.types import utcnow
@@ -94,14 +95,27 @@ def _check_range(key: str, value: Any) -> None:
         raise ServiceError(_l("%(key)s must be a share between 0 and 1, e.g. 0.2.", key=key))
 
 
-def update_settings(*, changes: Mapping[str, Any], by: User) -> ServiceSettings:
-    """Validate and store ``changes``; one audit row lists old and new values."""
+def update_settings(
+    *,
+    changes: Mapping[str, Any],
+    by: User,
+    instruments: Mapping[str, InstrumentDefinition] | None = None,
+) -> ServiceSettings:
+    """Validate and store ``changes``; one audit row lists old and new values.
+
+    With ``instruments`` (the catalogue), the session measure lists are checked too: every code
+    must be a known instrument, and a screening measure (AUDIT-C, past-year frame) cannot be
+    given every session.
+    """
     current = get_settings()
     diff: dict[str, Any] = {}
     unknown = [key for key in changes if key not in FIELD_TYPES]
     if unknown:
         raise ServiceError(_l("Unknown setting %(key)s.", key=unknown[0]))
-    _check_budgets(dataclasses.replace(current, **{k: _coerce(k, v) for k, v in changes.items()}))
+    new = dataclasses.replace(current, **{k: _coerce(k, v) for k, v in changes.items()})
+    _check_budgets(new)
+    if instruments is not None:
+        _check_session_measures(new, instruments)
     for key, raw in changes.items():
         value = _coerce(key, raw)
         if value != getattr(current, key):
@@ -113,6 +127,22 @@ def update_settings(*, changes: Mapping[str, Any], by: User) -> ServiceSettings:
         )
     db.session.commit()
     return get_settings()
+
+
+def _check_session_measures(
+    new: ServiceSettings, instruments: Mapping[str, InstrumentDefinition]
+) -> None:
+    for code in (*new.pre_session_measures, *new.post_session_measures):
+        if code not in instruments:
+            raise ServiceError(_l("%(code)s is not an instrument of this service.", code=code))
+        if instruments[code].purpose == Purpose.SCREENING:
+            raise ServiceError(
+                _l(
+                    "%(code)s is a screening measure (past-year frame): it cannot be given "
+                    "every session.",
+                    code=code,
+                )
+            )
 
 
 def _check_budgets(new: ServiceSettings) -> None:

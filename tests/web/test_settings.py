@@ -90,6 +90,23 @@ def test_empty_value_returns_to_the_published_threshold(login_as, world: World) 
     assert [h.new_value for h in settings.override_history("gad7")] == [None, 5]
 
 
+VALID_OPTIONS = {
+    "trajectory_method": "rational",
+    "no_change_session": 4,
+    "overdue_days": 21,
+    "overdue_sessions": 3,
+    "rupture_k": 2,
+    "escalate_red_after_hours": 48,
+    "escalate_risk_after_hours": 24,
+    "pre_session_measures": "phq9, gad7",
+    "post_session_measures": "srs",
+    "handover_idle_minutes": 10,
+    "remote_link_days": 4,
+    "alert_budget": 0.2,
+    "red_alert_budget": 0.1,
+}
+
+
 def test_options_are_saved_and_audited(login_as, world: World) -> None:
     data = {
         "trajectory_method": "empirical",
@@ -137,3 +154,22 @@ def test_invalid_option_says_what_is_wrong(login_as, world: World) -> None:
     )
     assert "Settings not saved" in response.get_data(as_text=True)
     assert settings.get_settings().trajectory_method == "rational"
+
+
+def test_a_screening_measure_cannot_be_given_every_session(login_as, world: World) -> None:
+    response = login_as(world.ada).post(
+        "/admin/settings/options",
+        data={**VALID_OPTIONS, "pre_session_measures": "phq9, auditc"},
+        follow_redirects=True,
+    )
+    assert "auditc is a screening measure" in response.get_data(as_text=True)
+    assert settings.get_settings().pre_session_measures == ("phq9", "gad7")
+
+
+def test_an_unknown_session_measure_is_refused(login_as, world: World) -> None:
+    response = login_as(world.ada).post(
+        "/admin/settings/options",
+        data={**VALID_OPTIONS, "post_session_measures": "srs, nope"},
+        follow_redirects=True,
+    )
+    assert "nope is not an instrument of this service" in response.get_data(as_text=True)

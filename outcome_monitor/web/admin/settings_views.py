@@ -55,7 +55,7 @@ def save_options():  # type: ignore[no-untyped-def]
         return redirect(url_for("admin.service_settings"))
     changes = {k: v for k, v in form.data.items() if k in settings.FIELD_TYPES}
     try:
-        settings.update_settings(changes=changes, by=current_user)
+        settings.update_settings(changes=changes, by=current_user, instruments=measures.library())
         flash(_("Settings saved."), "success")
     except ServiceError as error:
         flash(str(error), "error")
