@@ -96,7 +96,7 @@ def test_the_crisis_shows_one_card_with_risk_first_and_one_acknowledgement_form(
     assert text.count('class="ack-form"') == 1
     titles = re.findall(r'<strong class="reason-title">([^<]+)</strong>', text)
     assert titles[:3] == [
-        "Risk item answered",
+        "Risk item",
         "Reliable deterioration (red)",  # GAD-7: red not-on-track and deterioration merged
         "Reliable deterioration (red)",  # PHQ-9
     ]
@@ -182,7 +182,7 @@ def test_supervisor_queue_lists_escalated_alerts_first(login_as, world: World) -
     alerting.escalate_overdue(now=risk_alert.opened_at + timedelta(hours=30))
     text = login_as(world.sam).get("/alerts/").get_data(as_text=True)
     assert "A-001" in text and "escalated" in text
-    assert text.index("Risk item answered") < text.index("Reliable deterioration")
+    assert text.index("Risk item") < text.index("Reliable deterioration")
 
 
 def _queue_rows(text: str) -> list[str]:
@@ -204,7 +204,7 @@ def test_supervisor_queue_shows_one_row_per_client_episode(login_as, world: Worl
     text = login_as(world.sam).get("/alerts/").get_data(as_text=True)
     assert _queue_rows(text) == ["A-001", "B-001"]  # risk first
     assert text.count("Outcome measure overdue") == 2  # one reason on each client's row
-    assert text.count("Risk item answered") == 1
+    assert text.count("<strong>Risk item</strong>") == 1
 
 
 def test_supervisor_queue_puts_an_escalated_card_before_a_risk_card(login_as, world: World) -> None:

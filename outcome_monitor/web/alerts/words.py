@@ -16,7 +16,7 @@ from outcome_monitor.core.support import ACTION_LABELS, SupportAction
 ALERT_TITLES: dict[AlertType, LazyString] = {
     AlertType.NOT_ON_TRACK: _l("Not on track"),
     AlertType.RELIABLE_DETERIORATION: _l("Reliable deterioration"),
-    AlertType.RISK_ITEM: _l("Risk item answered"),
+    AlertType.RISK_ITEM: _l("Risk item"),
     AlertType.LOW_ALLIANCE: _l("Low alliance rating"),
     AlertType.ALLIANCE_RUPTURE: _l("Possible alliance rupture"),
     AlertType.NO_RELIABLE_CHANGE: _l("No reliable improvement yet"),

@@ -11,18 +11,12 @@ from flask_babel import gettext as _
 from outcome_monitor.core.alerts import fmt
 from outcome_monitor.core.measure import Direction
 from outcome_monitor.services.charting import AlertMarker, ChartData
+from outcome_monitor.web.alerts.words import alert_title
 
 
 def alert_label(alert_type: str) -> str:
-    labels = {
-        "not_on_track": _("Not on track"),
-        "reliable_deterioration": _("Reliable deterioration"),
-        "no_reliable_change": _("No reliable change"),
-        "risk_item": _("Risk item"),
-        "low_alliance": _("Low alliance"),
-        "alliance_rupture": _("Alliance rupture"),
-    }
-    return labels.get(alert_type, alert_type.replace("_", " ").capitalize())
+    """The alert's title from the one table the cards and the queue use (web/alerts/words.py)."""
+    return alert_title(alert_type)
 
 
 def method_words(data: ChartData) -> str:
