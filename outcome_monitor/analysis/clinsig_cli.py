@@ -52,7 +52,9 @@ def clinical_significance(
 
     FILE is long format: one row per person and time point. The clinical mean and SD are
     those of the pre scores. Without functional norms people are improved, unchanged or
-    deteriorated; with --m-functional and --sd-functional also recovered or harmed.
+    deteriorated; with --m-functional and --sd-functional also recovered or harmed. With
+    --method HA the end score is judged by the individual CS index: recovered needs it clearly
+    functional and harmed clearly dysfunctional (beyond 1.65); in between is neither.
     """
     if (m_functional is None) != (sd_functional is None):
         raise click.UsageError("give both --m-functional and --sd-functional, or neither")

@@ -203,11 +203,12 @@ def _classifier(
 def _status(
     pair: Pair, sample: rm.SampleMoments, settings: Settings, cutoff: float
 ) -> CutoffStatus:
+    """Observed scores against the cut-off (§1.3); for HA the individual CS index, whose
+    uncertain zone is neither functional nor dysfunctional (``rci_methods.ha_status``)."""
     d = settings.direction
-    clinical_pre = d * pair.pre < d * cutoff
-    if settings.method is not Method.HA:
-        return CutoffStatus(clinical_pre, d * pair.post > d * cutoff)
-    cs = rm.ha_cs_index(
-        post=pair.post, sample=sample, reliability=settings.reliability, cutoff=cutoff
-    )
-    return CutoffStatus(clinical_pre, d * cs > rm.HA_CRITICAL)
+    if settings.method is Method.HA:
+        return rm.ha_status(
+            pre=pair.pre, post=pair.post, sample=sample, reliability=settings.reliability,
+            direction=d, cutoff=cutoff,
+        )  # fmt: skip
+    return CutoffStatus(d * pair.pre < d * cutoff, d * pair.post > d * cutoff)

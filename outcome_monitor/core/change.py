@@ -33,14 +33,31 @@ class ChangeCategory(StrEnum):
 
 @dataclass(frozen=True)
 class CutoffStatus:
-    """Where a person stood relative to the cut-off: clinical at intake, functional at the end.
+    """Where a person stood relative to the cut-off: clinical at intake; functional, or clearly
+    dysfunctional, at the end.
 
-    Both can be False at once: with the R package's strict rule a score exactly at a computed
-    cut-off is neither clinical nor functional.
+    ``dysfunctional_post`` None (Jacobson-Truax, one observed score against one cut-off) means
+    "not functional": with the R package's strict rule a score exactly at a computed cut-off is
+    neither clinical nor functional, and counts as not functional. Hageman-Arrindell's
+    individual CS index has an uncertain zone (``|CS| <= 1.65``) that is neither functional nor
+    dysfunctional, so it sets ``dysfunctional_post`` explicitly (``rci_methods.ha_status``).
+    Functional and dysfunctional at once is a CoreError.
     """
 
     clinical_pre: bool
     functional_post: bool
+    dysfunctional_post: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.functional_post and self.dysfunctional_post:
+            raise CoreError("an end score cannot be both functional and dysfunctional")
+
+    @property
+    def ends_dysfunctional(self) -> bool:
+        """Dysfunctional at the end: ``dysfunctional_post``, or else not functional."""
+        if self.dysfunctional_post is None:
+            return not self.functional_post
+        return self.dysfunctional_post
 
 
 def check_norms(*, sd: float, reliability: float) -> None:
@@ -131,8 +148,11 @@ def categorise(
 
     Without a cut-off (``status`` None) only improved / unchanged / deteriorated apply.
     Recovered: reliably improved, clinical at intake and functional at the end. Harmed:
-    reliably deteriorated, NOT clinical at intake and NOT functional at the end. A change
-    cannot be both improved and deteriorated (CoreError).
+    reliably deteriorated, NOT clinical at intake and dysfunctional at the end
+    (``status.ends_dysfunctional``: for Jacobson-Truax "NOT functional", as §1.3; for
+    Hageman-Arrindell only a CS index clearly on the dysfunctional side, so a client in the
+    uncertain zone is deteriorated, not harmed). A change cannot be both improved and
+    deteriorated (CoreError).
     """
     if improved and deteriorated:
         raise CoreError("a change cannot be both reliably improved and deteriorated")
@@ -140,7 +160,7 @@ def categorise(
         recovered = status is not None and status.clinical_pre and status.functional_post
         return ChangeCategory.RECOVERED if recovered else ChangeCategory.IMPROVED
     if deteriorated:
-        harmed = status is not None and not (status.clinical_pre or status.functional_post)
+        harmed = status is not None and not status.clinical_pre and status.ends_dysfunctional
         return ChangeCategory.HARMED if harmed else ChangeCategory.DETERIORATED
     return ChangeCategory.UNCHANGED
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from outcome_monitor.core.change import check_norms, standard_error_of_measurement
+from outcome_monitor.core.change import (
+    CutoffStatus,
+    check_norms,
+    standard_error_of_measurement,
+)
 from outcome_monitor.core.errors import NormsError
 from outcome_monitor.core.measure import Direction
 
@@ -134,27 +138,77 @@ def ha_cutoffs(
     sample: SampleMoments, *, reliability: float, direction: Direction,
     mean_functional: float | None = None, sd_functional: float | None = None,
 ) -> TrueScoreCutoffs:  # fmt: skip
-    """``a = M1 + d 2 s1 sqrt(r_xx1)``; ``b = M0 - d 2 s1 sqrt(r_xx1)`` (the clinical s1, as
-    the reference transcribes the package); ``c = (s1 sqrt(r1) M0 + s0 sqrt(r0) M1) /
-    (s1 sqrt(r1) + s0 sqrt(r0))`` with ``r0 = (s0^2 - SE^2)/s0^2``. NormsError if r0 <= 0."""
+    """True-score cut-offs (Hageman & Arrindell 1999; reference §1.5), each the Jacobson-Truax
+    cut-off (§1.2) with every SD replaced by its true-score SD ``s * sqrt(r)``::
+
+        SE   = s1 sqrt(1 - r)                 r_xx1 = (s1^2 - SE^2) / s1^2   (= r)
+        r0   = (s0^2 - SE^2) / s0^2           (functional group's reliability)
+        a    = M1 + d 2 s1 sqrt(r_xx1)        (2 true SDs beyond the clinical mean)
+        b    = M0 - d 2 s0 sqrt(r0)           (within 2 true SDs of the FUNCTIONAL mean)
+        c    = (s1 sqrt(r_xx1) M0 + s0 sqrt(r0) M1) / (s1 sqrt(r_xx1) + s0 sqrt(r0))
+
+    ``d`` is the direction (+1 higher is better). ``s0 sqrt(r0) = sqrt(s0^2 - SE^2)``.
+
+    Deliberate difference from the R package clinicalsignificance (v3.0.0 and 3.0.0.9000,
+    ``.calc_cutoff_ha``): the package computes ``b = M0 - d 2 s1 sqrt(r_xx1)`` with the
+    CLINICAL SD and reliability, and reference §1.5 transcribes it so. That is the same slip as
+    the package's Jacobson-Truax b (§1.2): b is "within two SDs of the functional mean", so
+    its spread is the functional group's, as in ``change.cutoff_b``. Our b therefore differs
+    from the package's whenever ``s0^2 - SE^2 != s1^2 - SE^2``, i.e. whenever s0 != s1. Tag
+    [C]: derived from the J&T definition [V] and the true-score logic of a and c [V package];
+    Hageman & Arrindell's own text was not read (reference: [V abstract]).
+
+    NormsError as in ``hageman_arrindell``, or when ``s0 <= SE`` (r0 would not be positive).
+    """
     ha = hageman_arrindell(sample, reliability=reliability)
-    spread = 2 * sample.sd_pre * math.sqrt(ha.r_pre)
-    a = sample.mean_pre + direction * spread
+    a = sample.mean_pre + direction * 2 * sample.sd_pre * math.sqrt(ha.r_pre)
     if mean_functional is None or sd_functional is None:
         return TrueScoreCutoffs(a, None, None)
     if not sd_functional > 0 or sd_functional**2 <= ha.se_measurement**2:
         raise NormsError("Hageman-Arrindell needs a functional SD above the measurement error")
     r0 = (sd_functional**2 - ha.se_measurement**2) / sd_functional**2
     w1, w0 = sample.sd_pre * math.sqrt(ha.r_pre), sd_functional * math.sqrt(r0)
+    b = mean_functional - direction * 2 * w0
     c = (w1 * mean_functional + w0 * sample.mean_pre) / (w1 + w0)
-    return TrueScoreCutoffs(a, mean_functional - direction * spread, c)
+    return TrueScoreCutoffs(a, b, c)
 
 
 def ha_cs_index(*, post: float, sample: SampleMoments, reliability: float, cutoff: float) -> float:
     """``CS_indiv = [M2 + (x2 - M2) r_xx2 - cutoff] / (sqrt(r_xx2) SE)``.
 
-    Functional at the end when ``direction * CS_indiv > 1.65`` (Hageman & Arrindell 1999).
+    Functional at the end when ``direction * CS_indiv > 1.65``, clearly dysfunctional when
+    ``< -1.65`` (Hageman & Arrindell 1999; ``ha_status``).
     """
     ha = hageman_arrindell(sample, reliability=reliability)
     true_post = sample.mean_post + (post - sample.mean_post) * ha.r_post
     return (true_post - cutoff) / (math.sqrt(ha.r_post) * ha.se_measurement)
+
+
+def ha_status(
+    *, pre: float, post: float, sample: SampleMoments, reliability: float,
+    direction: Direction, cutoff: float,
+) -> CutoffStatus:  # fmt: skip
+    """Hageman-Arrindell cut-off status for the §1.3 categories (``change.categorise``)::
+
+        clinical_pre       = d pre < d cutoff            (the observed intake score, strict)
+        functional_post    = d CS_indiv >  1.65
+        dysfunctional_post = d CS_indiv < -1.65
+        otherwise          : the uncertain zone, neither functional nor dysfunctional
+
+    So recovered needs a CS index clearly on the functional side, and harmed (reliably
+    deteriorated, not clinical at intake) one clearly on the dysfunctional side; a client in
+    the uncertain zone is only improved or deteriorated. Boundaries are strict: ``|CS| = 1.65``
+    is uncertain.
+
+    Difference from the R package clinicalsignificance (v3.0.0 and 3.0.0.9000): its
+    ``calc_cutoff_from_data.cs_ha`` computes the same dysfunctional test (column
+    ``clinical_post = !clinical_pre & d cs_indiv < -crit``) but ``.calc_recovered_ha`` then sets
+    ``harmed = FALSE`` for everyone, so the package never reports a harmed client with HA; we
+    do, with the rule above. NormsError as in ``hageman_arrindell``.
+    """
+    index = ha_cs_index(post=post, sample=sample, reliability=reliability, cutoff=cutoff)
+    return CutoffStatus(
+        clinical_pre=direction * pre < direction * cutoff,
+        functional_post=direction * index > HA_CRITICAL,
+        dysfunctional_post=direction * index < -HA_CRITICAL,
+    )

@@ -147,7 +147,17 @@ def test_hageman_arrindell_uses_its_true_score_cutoff_and_165(tmp_path: Path) ->
     ]
 
 
-@pytest.mark.parametrize(("cutoff", "expected"), [("a", 51.684748), ("b", 48.315252)])
+@pytest.mark.parametrize(
+    ("cutoff", "expected"),
+    [
+        # a = 40 + 2 * 6.531973 * sqrt(.8)
+        pytest.param("a", 51.684748, id="a"),
+        # SE^2 = 42.6667 * .2 = 8.5333; functional true SD sqrt(7.5^2 - 8.5333) = 6.907725;
+        # b = 60 - 2 * 6.907725. The R package clinicalsignificance (and reference §1.5) use the
+        # clinical true SD here, 60 - 2 * 6.531973 * sqrt(.8) = 48.315252 (fixed in issue 8).
+        pytest.param("b", 46.184550, id="b with the functional SD and reliability"),
+    ],
+)
 def test_hageman_arrindell_cutoffs_a_and_b(tmp_path: Path, cutoff: str, expected: float) -> None:
     report = _json(
         tmp_path,
@@ -163,6 +173,43 @@ def test_hageman_arrindell_cutoffs_a_and_b(tmp_path: Path, cutoff: str, expected
     )
 
     assert report["cutoff"] == pytest.approx(expected, abs=1e-5)
+
+
+# Higher is worse. Pre 20/22/18/10/5/24: mean 16.5, variance 55.1 (SE^2 = 11.02); post
+# 6/10/12/20/15/8: mean 11.8333, variance 25.7667; covariance -29.7. So r_xx2 = (25.7667 - 11.02)
+# / 25.7667 = .572316, r_dd = (55.1 * .8 + 14.7467 + 59.4) / (55.1 + 25.7667 + 59.4) = .842871.
+# Functional 8 / 4: r0 = (16 - 11.02) / 16, c = (sqrt(44.08) 8 + sqrt(4.98) 16.5) /
+# (sqrt(44.08) + sqrt(4.98)) = 10.138294, so intakes 10 and 5 are not clinical.
+HA_HARM_COHORT = "id,time,score\n" + "".join(
+    f"h{i},1,{pre}\nh{i},2,{post}\n"
+    for i, (pre, post) in enumerate([(20, 6), (22, 10), (18, 12), (10, 20), (5, 15), (24, 8)])
+)
+
+
+def test_hageman_arrindell_harmed_needs_a_clearly_dysfunctional_end(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path, HA_HARM_COHORT, "--reliability", "0.8", "--better", "lower", "--json",
+        "--method", "HA", "--m-functional", "8", "--sd-functional", "4",
+    )  # fmt: skip
+
+    report = json.loads(result.output)
+    assert report["cutoff"] == pytest.approx(10.138294, abs=1e-5)
+    clients = {c["id"]: c for c in report["clients"]}
+    # Both rose 10 points: RC = (10 * .842871 - 4.6667 * .157129) / (sqrt(.842871)
+    # sqrt(22.04)) = 1.78545, reliably worse. h3 ends at 20: CS = (11.8333 + 8.1667 * .572316
+    # - 10.138294) / (sqrt(.572316) * 3.319639) = 2.53606, clearly dysfunctional -> harmed.
+    # h4 ends at 15: CS = (11.8333 + 3.1667 * .572316 - 10.138294) / 2.511359 = 1.39660, the
+    # uncertain zone -> deteriorated (the old "not clearly functional" rule said harmed).
+    assert clients["h3"]["rci"] == pytest.approx(1.78545, abs=1e-5)
+    assert clients["h4"]["rci"] == pytest.approx(1.78545, abs=1e-5)
+    assert (clients["h3"]["category"], clients["h4"]["category"]) == ("harmed", "deteriorated")
+    assert report["categories"] == {
+        "recovered": 0,
+        "improved": 3,
+        "unchanged": 1,
+        "deteriorated": 1,
+        "harmed": 1,
+    }
 
 
 def test_time_values_match_as_numbers(tmp_path: Path) -> None:

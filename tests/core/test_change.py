@@ -244,6 +244,38 @@ def test_a_change_cannot_be_both_improved_and_deteriorated() -> None:
         categorise(improved=True, deteriorated=True, status=CutoffStatus(True, True))
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        pytest.param(CutoffStatus(False, False), ChangeCategory.HARMED, id="JT: not functional"),
+        pytest.param(
+            CutoffStatus(False, False, dysfunctional_post=True),
+            ChangeCategory.HARMED,
+            id="clearly dysfunctional at the end",
+        ),
+        pytest.param(
+            CutoffStatus(False, False, dysfunctional_post=False),
+            ChangeCategory.DETERIORATED,
+            id="uncertain zone: neither functional nor dysfunctional",
+        ),
+        pytest.param(
+            CutoffStatus(True, False, dysfunctional_post=True),
+            ChangeCategory.DETERIORATED,
+            id="clinical at intake is never harmed",
+        ),
+    ],
+)
+def test_harmed_needs_an_end_on_the_dysfunctional_side(
+    status: CutoffStatus, expected: ChangeCategory
+) -> None:
+    assert categorise(improved=False, deteriorated=True, status=status) is expected
+
+
+def test_an_end_score_cannot_be_both_functional_and_dysfunctional() -> None:
+    with pytest.raises(CoreError, match="functional and dysfunctional"):
+        CutoffStatus(False, True, dysfunctional_post=True)
+
+
 PHQ9 = MeasureRules(
     code="phq9",
     direction=WORSE,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from outcome_monitor.core.change import ChangeCategory, CutoffStatus, categorise
 from outcome_monitor.core.errors import NormsError
 from outcome_monitor.core.measure import Direction
 from outcome_monitor.core.rci_methods import (
+    HA_CRITICAL,
     SampleMoments,
     en_rci,
     estimated_true_pre,
@@ -14,6 +16,7 @@ from outcome_monitor.core.rci_methods import (
     ha_cs_index,
     ha_cutoffs,
     ha_rci,
+    ha_status,
     hageman_arrindell,
     hll_rci,
     nk_rci,
@@ -59,6 +62,15 @@ def test_hageman_arrindell_reliabilities() -> None:
 
 
 def test_hageman_arrindell_true_score_cutoffs_on_a_higher_is_worse_scale() -> None:
+    # SE^2 = 25 * .2 = 5; r_xx1 = (25 - 5) / 25 = .8; functional r0 = (16 - 5) / 16 = 11/16,
+    # so the functional true SD s0 sqrt(r0) = sqrt(11) = 3.316625; clinical s1 sqrt(r_xx1) =
+    # sqrt(20) = 4.472136. Direction -1 (higher is worse):
+    #   a = 18 - 2 sqrt(20) = 9.055728
+    #   b = 8 + 2 sqrt(11) = 14.633250 (functional SD and reliability). The R package
+    #       clinicalsignificance (.calc_cutoff_ha, v3.0.0) and reference §1.5 print
+    #       b = M0 - d 2 s1 sqrt(r_xx1) = 8 + 2 sqrt(20) = 16.944272: the clinical SD, the error
+    #       fixed in issue 8, so our b deliberately differs from the package's here.
+    #   c = (sqrt(20) 8 + sqrt(11) 18) / (sqrt(20) + sqrt(11)) = 95.476338 / 7.788761 = 12.258219
     cutoffs = ha_cutoffs(
         SAMPLE,
         reliability=0.8,
@@ -68,8 +80,23 @@ def test_hageman_arrindell_true_score_cutoffs_on_a_higher_is_worse_scale() -> No
     )
 
     assert cutoffs.a == pytest.approx(9.05573, abs=5e-5)
-    assert cutoffs.b == pytest.approx(16.94427, abs=5e-5)
+    assert cutoffs.b == pytest.approx(14.63325, abs=5e-5)
     assert cutoffs.c == pytest.approx(12.25822, abs=5e-5)
+
+
+def test_hageman_arrindell_cutoff_b_equals_the_packages_only_when_the_sds_are_equal() -> None:
+    # s0 = s1 = 5: r0 = r_xx1 = .8, so b = 30 - 2 * 5 * sqrt(.8) = 21.055728 either way
+    # (higher is better); the two definitions part only when s0 != s1.
+    cutoffs = ha_cutoffs(
+        SAMPLE,
+        reliability=0.8,
+        direction=Direction.HIGHER_IS_BETTER,
+        mean_functional=30,
+        sd_functional=5,
+    )
+
+    assert cutoffs.b == pytest.approx(30 - 2 * 5 * 0.8**0.5)
+    assert cutoffs.b == pytest.approx(21.05573, abs=5e-5)
 
 
 def test_hageman_arrindell_without_functional_norms_has_only_cutoff_a() -> None:
@@ -83,6 +110,68 @@ def test_hageman_arrindell_clinical_significance_index() -> None:
     index = ha_cs_index(post=10, sample=SAMPLE, reliability=0.8, cutoff=12.258218860212583)
 
     assert index == pytest.approx(-0.95444, abs=5e-5)
+
+
+# Hageman-Arrindell categories on SAMPLE (higher is worse, d = -1), cut-off c = 12.258219 from
+# functional norms 8 / 4 (test above). From SAMPLE: r_dd = 21/31, r_xx2 = 31/36, SE^2 = 5.
+#   RC = [(x2 - x1) 21/31 + (12 - 18) 10/31] / (sqrt(21/31) sqrt(10)),  denominator 2.602728
+#   CS = [12 + (x2 - 12) 31/36 - 12.258219] / sqrt(31/36 * 5),          denominator 2.074983
+# reliable when d RC beyond 1.65; functional when d CS > 1.65, dysfunctional when d CS < -1.65.
+C_TRUE = 12.258218860212583
+
+
+def _ha_status(pre: float, post: float) -> CutoffStatus:
+    return ha_status(
+        pre=pre,
+        post=post,
+        sample=SAMPLE,
+        reliability=0.8,
+        direction=Direction.HIGHER_IS_WORSE,
+        cutoff=C_TRUE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("pre", "post", "rc", "cs", "expected"),
+    [
+        # RC = (-294 - 60)/31 / 2.602728 = -4.38745; CS = (6.833333 - 12.258219) / 2.074983
+        pytest.param(20, 6, -4.38745, -2.61442, ChangeCategory.RECOVERED, id="recovered"),
+        # RC = (-168 - 60)/31 / 2.602728 = -3.34636; CS = (10.277778 - 12.258219) / 2.074983
+        pytest.param(20, 10, -3.34636, -0.95444, ChangeCategory.IMPROVED, id="better, uncertain"),
+        # 10 <= c: not clinical. RC = (210 - 60)/31 / 2.602728 = 1.85909;
+        # CS = (18.888889 - 12.258219) / 2.074983 = 3.19553, d CS = -3.20 < -1.65
+        pytest.param(10, 20, 1.85909, 3.19553, ChangeCategory.HARMED, id="harmed"),
+        # Same reliable worsening, but CS = (15.444444 - 12.258219) / 2.074983 = 1.53554 lies in
+        # the uncertain zone: deteriorated. The old rule ("not clearly functional") said harmed.
+        pytest.param(6, 16, 1.85909, 1.53554, ChangeCategory.DETERIORATED, id="worse, uncertain"),
+        # RC = (147 - 60)/31 / 2.602728 = 1.07827 is not reliable although CS = 1.95054
+        pytest.param(10, 17, 1.07827, 1.95054, ChangeCategory.UNCHANGED, id="not reliable"),
+    ],
+)
+def test_hageman_arrindell_categories_match_hand_computation(
+    pre: float, post: float, rc: float, cs: float, expected: ChangeCategory
+) -> None:
+    d = Direction.HIGHER_IS_WORSE
+    index = ha_rci(pre=pre, post=post, sample=SAMPLE, reliability=0.8)
+    status = _ha_status(pre, post)
+
+    category = categorise(
+        improved=d * index > HA_CRITICAL, deteriorated=d * index < -HA_CRITICAL, status=status
+    )
+
+    assert index == pytest.approx(rc, abs=5e-5)
+    assert ha_cs_index(post=post, sample=SAMPLE, reliability=0.8, cutoff=C_TRUE) == pytest.approx(
+        cs, abs=5e-5
+    )
+    assert category is expected
+
+
+def test_hageman_arrindell_status_separates_functional_uncertain_and_dysfunctional() -> None:
+    functional, uncertain, dysfunctional = _ha_status(20, 6), _ha_status(6, 16), _ha_status(10, 20)
+
+    assert functional == CutoffStatus(True, True, dysfunctional_post=False)
+    assert uncertain == CutoffStatus(False, False, dysfunctional_post=False)
+    assert dysfunctional == CutoffStatus(False, False, dysfunctional_post=True)
 
 
 @pytest.mark.parametrize(

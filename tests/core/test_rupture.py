@@ -1,7 +1,9 @@
-"""Alliance-rupture detector (reference §5.2): drop > k·max(own SD, service SD) and > RC."""
+"""Alliance-rupture detector (reference §5.2): drop > k·max(own SD, service SD) and > RC; the own
+SD leaves out earlier sessions the rule flagged."""
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, timedelta
 
 import pytest
@@ -50,6 +52,41 @@ def test_drop_must_also_exceed_the_reliable_change() -> None:
     above = check_rupture(points(38, 33.9), SRS, settings)
     assert at_rc is not None and not at_rc.is_rupture
     assert above is not None and above.is_rupture
+
+
+def test_an_earlier_rupture_no_longer_masks_a_later_one() -> None:
+    # Session 4 (27) is a rupture: drop 36.17 - 27 = 9.17 > 2 * 1.5 and > RC 4. Kept in, it
+    # makes the own SD of sessions 1-7 3.414, so 2 * 3.414 = 6.83 would hide the fall to 30
+    # (drop 35.83 - 30 = 5.83). Left out, the own SD is 0.316 and the service SD 1.5 applies:
+    # 5.83 > 3 and > 4, a rupture.
+    history = points(36, 36.5, 36, 27, 35.5, 36, 36, 30)
+
+    check = check_rupture(history, SRS, SETTINGS)
+
+    assert check is not None and check.is_rupture
+    assert check.excluded_sessions == (4,)
+    assert check.own_sd == pytest.approx(statistics.stdev([36, 36.5, 36, 35.5, 36, 36]))
+    assert check.drop == pytest.approx((35.5 + 36 + 36) / 3 - 30)
+    old_sd = statistics.stdev([36, 36.5, 36, 27, 35.5, 36, 36])
+    assert old_sd == pytest.approx(3.4139, abs=5e-5) and 2 * old_sd > check.drop
+
+
+def test_leaving_out_a_rupture_can_leave_too_few_scores_for_an_own_sd() -> None:
+    # Session 2 (30, drop 8) is flagged; 38 and 38.5 remain, fewer than 3, so the service SD
+    # applies: drop (38 + 30 + 38.5) / 3 - 30 = 5.5 > 3 and > 4. With all three scores the own
+    # SD 4.77 would have needed a drop above 9.5.
+    check = check_rupture(points(38, 30, 38.5, 30), SRS, SETTINGS)
+
+    assert check is not None and check.is_rupture
+    assert check.excluded_sessions == (2,) and check.own_sd is None
+    assert check.reference_sd == 1.5 and check.drop == pytest.approx(5.5)
+
+
+def test_a_client_without_earlier_ruptures_keeps_every_score_in_the_own_sd() -> None:
+    check = check_rupture(points(30, 38, 31, 37, 31), SRS, SETTINGS)
+
+    assert check is not None and check.excluded_sessions == ()
+    assert check.own_sd == pytest.approx(statistics.stdev([30, 38, 31, 37]))
 
 
 def test_too_few_scores_give_no_check_and_no_own_sd() -> None:
@@ -105,3 +142,19 @@ def test_a_dip_no_bigger_than_one_point_never_flags(earlier: list[float], dip: f
     latest = sum(earlier[-3:]) / len(earlier[-3:]) - dip  # one point below the baseline
     check = check_rupture(points(*earlier, latest), SRS, SETTINGS)
     assert check is not None and not check.is_rupture
+
+
+@given(st.lists(st.floats(0, 40).map(lambda x: round(x, 1)), min_size=2, max_size=12))
+def test_excluded_sessions_are_the_sessions_the_live_rule_flagged(scores: list[float]) -> None:
+    # One rule path: replaying check_rupture session by session (as the live system does) must
+    # flag exactly the sessions the final check leaves out of its own SD.
+    history = points(*scores)
+    live = [
+        t
+        for t in range(2, len(history))
+        if (c := check_rupture(history[:t], SRS, SETTINGS)) is not None and c.is_rupture
+    ]
+
+    check = check_rupture(history, SRS, SETTINGS)
+
+    assert check is not None and list(check.excluded_sessions) == live
