@@ -285,6 +285,7 @@ def alliance_rupture(
         "reference_sd": check.reference_sd,
         "k": settings.k,
         "reliable_change": check.reliable_change,
+        "own_sd_leaves_out_sessions": list(check.excluded_sessions),
     }
     return Finding(AlertType.ALLIANCE_RUPTURE, None, reason, details)
 

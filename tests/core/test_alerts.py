@@ -149,6 +149,7 @@ def test_alliance_rupture_reason() -> None:
     assert AlertType.LOW_ALLIANCE in types(findings)
     rupture = next(f for f in findings if f.type == AlertType.ALLIANCE_RUPTURE)
     assert rupture.reason.startswith("SRS 30 at session 4, down 9.2 from 39.2; more than 2 × SD")
+    assert rupture.details["own_sd_leaves_out_sessions"] == []  # no earlier rupture
 
 
 def test_alliance_without_rc_gets_the_low_alliance_rule_only() -> None:
