@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from outcome_monitor.core import alerts as rules_core
 from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
+from outcome_monitor.core.errors import TrajectoryError
 from outcome_monitor.core.trajectories import (
     RationalModel,
     ScorePoint,
@@ -89,7 +90,19 @@ def model_in_use(code: str, current: ServiceSettings | None = None) -> ModelInUs
             n=current.empirical_min_episodes,
         )
         return ModelInUse(rational, None, reason)
-    return ModelInUse(model_from_dict(version.parameters), version, None)
+    try:
+        return ModelInUse(model_from_dict(version.parameters), version, None)
+    except TrajectoryError as error:
+        # A version stored in an older format (e.g. neighbours tables before the log-linear
+        # courses): the rational method stands in until the next refit, and the screens say so.
+        reason = _(
+            "the stored %(method)s model for %(code)s cannot be used (%(error)s); using the "
+            "rational method until the next refit",
+            method=current.trajectory_method,
+            code=code,
+            error=str(error),
+        )
+        return ModelInUse(rational, None, reason)
 
 
 def outcome_models(

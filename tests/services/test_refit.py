@@ -246,3 +246,25 @@ def test_too_few_alliance_episodes_keep_the_default_sd(world: World) -> None:
     result = refit.refit_models(now=NOW)
     assert "30 needed" in result.skipped[("srs", "alliance_sd")]
     assert feedback.alliance_sd_version("srs") is None
+
+
+def test_a_model_stored_in_an_old_format_falls_back_to_rational(world: World) -> None:
+    from outcome_monitor.extensions import db
+    from outcome_monitor.models import TrajectoryModelVersion
+    from outcome_monitor.services import feedback
+
+    _lower_minimum(world, trajectory_method="neighbours")
+    old = {"method": "neighbours", "grid": [0, 1], "expected": [[1.0]], "k": 10}
+    db.session.add(
+        TrajectoryModelVersion(
+            instrument_code="phq9",
+            method="neighbours",
+            n_reference=300,
+            fitted_at=NOW,
+            parameters=old,
+        )
+    )
+    db.session.commit()
+    in_use = feedback.model_in_use("phq9")
+    assert in_use.model.method == "rational" and in_use.version is None
+    assert in_use.fallback_reason is not None and "next refit" in in_use.fallback_reason
