@@ -1,37 +1,65 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
+from outcome_monitor.models.access_grant import AccessGrant, GrantKind
 from outcome_monitor.models.account import Role, Team, User, team_supervisor
 from outcome_monitor.models.administration import Administration, EntryMode
 from outcome_monitor.models.alert import Alert, AlertStatus
-from outcome_monitor.models.audit import AuditEvent
+from outcome_monitor.models.api_token import ApiToken, TokenScope, TokenState
+from outcome_monitor.models.audit import AuditEvent, AuditOutcome
 from outcome_monitor.models.care import Client, Episode, EpisodeStatus, TherapySession
+from outcome_monitor.models.credentials import (
+    AccountToken,
+    LoginThrottle,
+    RecoveryCode,
+    TokenPurpose,
+)
 from outcome_monitor.models.feedback import JobRun, TrajectoryModelVersion
 from outcome_monitor.models.handover import DraftAnswer, HandOver, HandOverStatus, RemoteLink
 from outcome_monitor.models.link_schedule import LinkSchedule, ScheduleOutcome
 from outcome_monitor.models.settings import InstrumentSetting, ServiceSetting, ThresholdOverride
+from outcome_monitor.models.supervision import (
+    RequestSource,
+    ReviewDecision,
+    SupervisionRequest,
+    SupervisionReview,
+)
 
 __all__ = [
+    "AccessGrant",
+    "AccountToken",
     "Administration",
     "Alert",
     "AlertStatus",
+    "ApiToken",
     "AuditEvent",
+    "AuditOutcome",
     "Client",
     "DraftAnswer",
     "EntryMode",
     "Episode",
     "EpisodeStatus",
+    "GrantKind",
     "HandOver",
     "HandOverStatus",
     "InstrumentSetting",
     "JobRun",
     "LinkSchedule",
+    "LoginThrottle",
+    "RecoveryCode",
     "RemoteLink",
+    "RequestSource",
+    "ReviewDecision",
     "Role",
     "ScheduleOutcome",
     "ServiceSetting",
+    "SupervisionRequest",
+    "SupervisionReview",
     "Team",
     "TherapySession",
     "ThresholdOverride",
+    "TokenPurpose",
+    "TokenScope",
+    "TokenState",
     "TrajectoryModelVersion",
     "User",
     "team_supervisor",

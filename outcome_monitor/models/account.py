@@ -50,10 +50,19 @@ class User(UserMixin, Model):
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
     team_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("team.id"), index=True)
     active: so.Mapped[bool] = so.mapped_column(default=True)
-    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    # None until the user chooses one from an invitation or reset link.
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     unlock_pin_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the login stored in every session cookie: bumping it ends all of them.
+    session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    mfa_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    mfa_enabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The last TOTP time step accepted: a code is refused if its step is not newer (replay).
+    mfa_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger())
+    # The newest access grant this supervisor has acknowledged (see models.access_grant).
+    access_notices_seen_id: so.Mapped[int | None] = so.mapped_column()
 
     team: so.Mapped[Team | None] = so.relationship(back_populates="members", foreign_keys=[team_id])
     supervised_teams: so.Mapped[list[Team]] = so.relationship(
@@ -67,6 +76,14 @@ class User(UserMixin, Model):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_secret is not None and self.mfa_enabled_at is not None
+
+    def get_id(self) -> str:
+        """The login kept in the session: id and session version (see web.session_guard)."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

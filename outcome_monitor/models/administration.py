@@ -47,3 +47,9 @@ class Administration(Model):
     episode: so.Mapped[Episode] = so.relationship()
     session: so.Mapped[TherapySession | None] = so.relationship()
     entered_by: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def total_only(self) -> bool:
+        """True for a score imported as a total alone: no item answers, so no risk-item
+        information either (an unanswered risk item is stored as None, never left out)."""
+        return not self.answers

@@ -43,6 +43,10 @@ class Client(Model):
 
 
 class Episode(Model):
+    # ``label`` names an imported episode within its client (CSV import, issue 11); episodes
+    # opened in the app have none (NULLs never collide in a unique constraint).
+    __table_args__ = (sa.UniqueConstraint("client_id", "label"),)
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("client.id"), index=True)
     therapist_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
@@ -50,6 +54,7 @@ class Episode(Model):
     closed_on: so.Mapped[date | None]
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default=EpisodeStatus.ACTIVE)
     closing_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    label: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 
     client: so.Mapped[Client] = so.relationship(back_populates="episodes")
     therapist: so.Mapped[User] = so.relationship()

@@ -55,6 +55,8 @@ class HandOver(Model):
     locked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     unlocked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     unlocked_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"))
+    # Wrong unlock attempts on this tablet since it was last unlocked; past a few, no PIN works.
+    failed_unlocks: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     episode: so.Mapped[Episode] = so.relationship()
     session: so.Mapped[TherapySession | None] = so.relationship()

@@ -22,8 +22,8 @@ from outcome_monitor.core.alerts import AlertType, Severity
 from outcome_monitor.core.attention import AlertFact, AttentionStatus, Card, attention_card
 from outcome_monitor.core.support import SupportAction, needs_reason
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert, AlertStatus, Episode, User
-from outcome_monitor.services import ServiceError
+from outcome_monitor.models import Alert, AlertStatus, Episode, RequestSource, User
+from outcome_monitor.services import ServiceError, supervision
 from outcome_monitor.services.audit import record
 
 
@@ -119,7 +119,8 @@ def acknowledge_card(
        ``version`` (the card the user saw) is given and no longer matches.
     2. Check the actions against the card's checklist (the union of the open reasons'
        prompts); 'discussed, no change' needs a note.
-    3. Acknowledge each open alert and audit it; commit once. Returns how many.
+    3. Acknowledge each open alert and audit it; "taking it to supervision" also flags the
+       case for supervision (``services.supervision``); commit once. Returns how many.
     """
     alerts = _unresolved(episode)
     waiting = [a for a in alerts if a.status == AlertStatus.OPEN]
@@ -140,6 +141,11 @@ def acknowledge_card(
             action="alert.acknowledge",
             obj=alert,
             details={"actions": alert.actions, "note": alert.action_note, "via": "card"},
+        )
+    if SupportAction.SUPERVISION in chosen and episode.is_active:
+        # "Taking it to supervision" puts the case in the supervisor's queue until a review.
+        supervision.flag_for_supervision(
+            episode=episode, by=by, source=RequestSource.CHECKLIST, note=note, now=now
         )
     db.session.commit()
     return len(waiting)

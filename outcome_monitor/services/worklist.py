@@ -1,5 +1,5 @@
-"""What needs attention: caseload status colours, open alerts per episode, the supervisor queue
-(one attention card per client episode)."""
+"""What needs attention: caseload status colours and open alerts per episode. (The supervisor's
+case-review queue is ``services.review_queue``.)"""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from outcome_monitor.core.attention import TYPE_RANK, Card
+from outcome_monitor.core.attention import TYPE_RANK
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Client, Episode, User
-from outcome_monitor.services import attention, care, feedback
-from outcome_monitor.services.access import visible_clients
+from outcome_monitor.services import care, feedback
 from outcome_monitor.services.settings import get_settings
 
 STATUS_WORDS = {
@@ -108,42 +106,6 @@ def _status_words(status: feedback.EpisodeStatus) -> str:
     if status.reading is None or status.definition is None:
         return str(STATUS_WORDS["grey"])
     return f"{feedback.measure_label(status.definition.code)}: {STATUS_WORDS[status.colour]}"
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    """One client episode in the supervisor's queue, with its attention card."""
-
-    episode: Episode
-    card: Card
-
-
-def supervisor_queue(user: User) -> list[QueueRow]:
-    """One row per client episode with unresolved alerts that ``user`` may see, most need
-    first (escalated, then risk, then open before acknowledged, then level, then the oldest).
-
-    One query whatever the number of rows: the alerts with their episode, client and therapist.
-    """
-    client_ids = visible_clients(user).with_only_columns(Client.id)
-    alerts = db.session.scalars(
-        sa.select(Alert)
-        .join(Episode, Alert.episode_id == Episode.id)
-        .where(Episode.client_id.in_(client_ids), Alert.status != AlertStatus.RESOLVED)
-        .options(
-            so.contains_eager(Alert.episode).joinedload(Episode.client),
-            so.contains_eager(Alert.episode).joinedload(Episode.therapist),
-        )
-        .order_by(Alert.opened_at, Alert.id)
-    ).all()
-    grouped: dict[int, list[Alert]] = defaultdict(list)
-    for alert in alerts:
-        grouped[alert.episode_id].append(alert)
-    rows = [
-        QueueRow(group[0].episode, card)
-        for group in grouped.values()
-        if (card := attention.card_of(group)) is not None
-    ]
-    return sorted(rows, key=lambda row: (row.card.need, row.episode.client.code))
 
 
 def alert_history(episode: Episode) -> list[Alert]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from outcome_monitor.core.attention import Reason
 from outcome_monitor.models import Alert, Episode
-from outcome_monitor.services import ServiceError, attention, worklist
+from outcome_monitor.services import ServiceError, attention, review_queue
 from outcome_monitor.services.attention import EpisodeCard
 from outcome_monitor.web.alerts import bp, words
+from outcome_monitor.web.alerts.filters import parse_filters, reason_choices
 from outcome_monitor.web.alerts.forms import (
     CARD_PREFIX,
     CardAcknowledgeForm,
@@ -77,8 +78,22 @@ def resolve_reason(episode_id: int, key: str):  # type: ignore[no-untyped-def]
 @bp.route("/")
 @clinical_required
 def queue():  # type: ignore[no-untyped-def]
-    """Flagged cases: one row per client episode the user may see (supervisors: their teams)."""
-    return render_template("alerts/queue.html", rows=worklist.supervisor_queue(current_user))
+    """The case-review queue: one row per case of the supervisor's teams (a therapist: their
+    own clients), most need first; filters from the query string, checked (400 if wrong)."""
+    choices = review_queue.filter_choices(current_user)
+    parsed = parse_filters(request.args, choices)
+    today = date.today()
+    result = review_queue.review_queue(current_user, today=today, filters=parsed.filters)
+    page = render_template(
+        "alerts/queue.html",
+        queue=result,
+        choices=choices,
+        team_names={t.id: t.name for t in choices.teams},
+        parsed=parsed,
+        reasons=reason_choices(),
+        today=today,
+    )
+    return page, 400 if parsed.errors else 200
 
 
 @bp.app_template_global("episode_card_for")
