@@ -48,6 +48,20 @@ def env_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
+ROLE_NAMES = ("admin", "supervisor", "therapist")
+
+
+def env_roles(environ: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    """Comma-separated role names; set but empty means none (unset means ``default``)."""
+    raw = environ.get(name)
+    raw = default if raw is None else raw
+    roles = tuple(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+    unknown = [role for role in roles if role not in ROLE_NAMES]
+    if unknown:
+        raise ConfigError(f"{name} may name only {', '.join(ROLE_NAMES)}, not {unknown[0]!r}")
+    return roles
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the common ``postgres://`` and ``postgresql://`` spellings; use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -68,9 +82,19 @@ class Config:
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SESSION_IDLE_MINUTES = env_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1)
+        self.SESSION_ABSOLUTE_HOURS = env_int(env, "SESSION_ABSOLUTE_HOURS", 12, minimum=1)
+        self.LOGIN_MAX_FAILURES = env_int(env, "LOGIN_MAX_FAILURES", 10, minimum=1)
+        self.LOGIN_LOCK_MINUTES = env_int(env, "LOGIN_LOCK_MINUTES", 15, minimum=1)
+        self.UNLOCK_PIN_ATTEMPTS = env_int(env, "UNLOCK_PIN_ATTEMPTS", 3, minimum=1)
+        self.INVITATION_VALID_DAYS = env_int(env, "INVITATION_VALID_DAYS", 7, minimum=1)
+        self.PASSWORD_RESET_VALID_HOURS = env_int(env, "PASSWORD_RESET_VALID_HOURS", 24, minimum=1)
+        self.MFA_REQUIRED_ROLES = env_roles(env, "MFA_REQUIRED_ROLES", "")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env_bool(env, "SESSION_COOKIE_SECURE", False)
+        # Strict-Transport-Security max-age in seconds; 0 sends no HSTS header (development:
+        # a browser that once saw HSTS for localhost refuses plain http there for a year).
+        self.HSTS_SECONDS = env_int(env, "HSTS_SECONDS", 0)
         self.LOGIN_RATE_LIMIT = env_str(env, "LOGIN_RATE_LIMIT", "5 per minute")
         self.RATELIMIT_STORAGE_URI = env_str(env, "RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
@@ -89,6 +113,14 @@ class Config:
         self.UNLOCK_RATE_LIMIT = env_str(env, "UNLOCK_RATE_LIMIT", "5 per minute")
         self.LINK_RATE_LIMIT = env_str(env, "LINK_RATE_LIMIT", "60 per minute")
         self.LINK_FAILURE_RATE_LIMIT = env_str(env, "LINK_FAILURE_RATE_LIMIT", "10 per minute")
+        # Years a client's records are kept after their last episode closed (docs/security.md):
+        # the UK records code's 20 years for mental health records, a service decision.
+        self.RETENTION_YEARS = env_int(env, "RETENTION_YEARS", 20, minimum=1)
+        self.API_RATE_LIMIT = env_str(env, "API_RATE_LIMIT", "120 per minute")
+        self.API_AUTH_FAILURE_RATE_LIMIT = env_str(
+            env, "API_AUTH_FAILURE_RATE_LIMIT", "20 per minute"
+        )
+        self.LINK_TOKEN_RATE_LIMIT = env_str(env, "LINK_TOKEN_RATE_LIMIT", "60 per minute")
         self.BABEL_DEFAULT_LOCALE = "en"
         self.WTF_CSRF_TIME_LIMIT = None
 
@@ -124,6 +156,7 @@ class TestingConfig(Config):
         self.ARGON2_MEMORY_COST = 8
         self.LOGIN_RATE_LIMIT = "5 per minute"
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.MFA_REQUIRED_ROLES = ()
 
 
 class ProductionConfig(Config):
@@ -134,6 +167,8 @@ class ProductionConfig(Config):
         super().__init__(environ)
         self._has_database_url = bool(env.get("DATABASE_URL", "").strip())
         self.SESSION_COOKIE_SECURE = env_bool(env, "SESSION_COOKIE_SECURE", True)
+        self.HSTS_SECONDS = env_int(env, "HSTS_SECONDS", 365 * 24 * 3600)
+        self.MFA_REQUIRED_ROLES = env_roles(env, "MFA_REQUIRED_ROLES", "admin,supervisor")
 
     def validate(self) -> None:
         missing = [

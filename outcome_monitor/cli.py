@@ -79,3 +79,30 @@ def register(app: Flask) -> None:
             outcomes.add_command(command)
     app.cli.add_command(outcomes)
     app.cli.add_command(scheduler_cli)
+
+    from outcome_monitor import data_cli, data_groups
+    from outcome_monitor.fhir import cli as fhir_cli
+
+    fhir_cli.register()
+    data_cli.register()
+    app.cli.add_command(data_groups.import_group)
+    app.cli.add_command(data_groups.export_group)
+
+    from outcome_monitor.api.cli import api_token_cli
+
+    app.cli.add_command(api_token_cli)
+
+    from outcome_monitor.reports_cli import report_cli
+
+    app.cli.add_command(report_cli)
+
+    from outcome_monitor import audit_cli, retention_cli
+
+    app.cli.add_command(audit_cli.audit_cli)
+    app.cli.add_command(retention_cli.retention_cli)
+    for command in (
+        retention_cli.erase_client_command,
+        retention_cli.backup_command,
+        retention_cli.restore_command,
+    ):
+        app.cli.add_command(command)

@@ -10,8 +10,10 @@ from outcome_monitor.models import (
     EpisodeStatus,
     Role,
     TherapySession,
+    TrajectoryModelVersion,
     User,
 )
+from outcome_monitor.services import settings
 from tests.conftest import count, login
 
 
@@ -39,7 +41,12 @@ def test_seed_demo_builds_a_believable_service(runner, client) -> None:
     assert count(User, User.role == Role.THERAPIST) == 4
     supervisor = db.session.scalar(sa.select(User).where(User.email == "supervisor@demo.local"))
     assert len(supervisor.supervised_teams) == 2
-    assert 55 <= count(Client) <= 65
+    assert 55 <= count(Client, Client.code.like("DEMO-%")) <= 65
+    # two years of closed history (imported, no alerts) give the service its own curves
+    assert count(Client, Client.code.like("PAST-%")) == 260
+    assert settings.get_settings().trajectory_method == "empirical"
+    fitted = db.session.scalars(sa.select(TrajectoryModelVersion.method)).all()
+    assert {"empirical", "neighbours"} <= set(fitted)
     statuses = set(db.session.scalars(sa.select(Episode.status)))
     assert statuses == {EpisodeStatus.ACTIVE, EpisodeStatus.CLOSED, EpisodeStatus.DROPPED_OUT}
     assert login(client, "therapist1@demo.local", "demo password 1").status_code == 302

@@ -8,13 +8,13 @@ episode, when it first appears (an open condition is updated, not duplicated).
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TextIO
 
+from outcome_monitor.analysis.csv_input import CheckedDictReader
 from outcome_monitor.core.alerts import AlertSettings, AlertType, EpisodeActivity, evaluate
 from outcome_monitor.core.errors import AnalysisError
 from outcome_monitor.core.measure import MeasureRules
@@ -141,7 +141,7 @@ def read_episodes(
     Rows may come in any order; per episode the sessions must be exactly 1..n, without
     duplicates. Row numbers count the header as row 1, as a spreadsheet shows them.
     """
-    reader = csv.DictReader(handle)
+    reader = CheckedDictReader(handle, name=name)
     columns = [score_column] + ([alliance_column] if alliance_column else [])
     _check_header(reader.fieldnames, columns, name)
     rows: dict[str, dict[int, tuple[int, tuple[float, ...]]]] = {}

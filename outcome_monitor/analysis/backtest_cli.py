@@ -21,6 +21,7 @@ from outcome_monitor.analysis.backtest import (
     replay,
     summarise,
 )
+from outcome_monitor.analysis.csv_input import open_text
 from outcome_monitor.core.alerts import AlertSettings
 from outcome_monitor.core.change import reliable_change_threshold
 from outcome_monitor.core.errors import CoreError
@@ -78,8 +79,9 @@ class BacktestRequest:
 
 
 def _read(path: Path, score: str, alliance: str | None) -> tuple[Episode, ...]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return read_episodes(handle, score_column=score, alliance_column=alliance, name=path.name)
+    return read_episodes(
+        open_text(path), score_column=score, alliance_column=alliance, name=path.name
+    )
 
 
 def alliance_threshold(

@@ -7,12 +7,12 @@ is row 1). An empty score is a missing value: that person is left out and counte
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from outcome_monitor.analysis.csv_input import CheckedDictReader, open_text
 from outcome_monitor.core.errors import AnalysisError
 
 
@@ -46,10 +46,9 @@ class Pairing:
 
 def read_pairs(path: Path, columns: Columns) -> Pairing:
     """Pair the rows of the CSV file at ``path`` (UTF-8, a BOM is accepted)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        _check_columns(reader.fieldnames or [], columns)
-        return pair_rows(reader, columns)
+    reader = CheckedDictReader(open_text(path), name=path.name)
+    _check_columns(reader.fieldnames or [], columns)
+    return pair_rows(reader, columns)
 
 
 def pair_rows(rows: Iterable[Mapping[str, str | None]], columns: Columns) -> Pairing:

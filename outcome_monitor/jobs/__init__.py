@@ -19,6 +19,7 @@ from outcome_monitor.jobs.tasks import (
     escalation_job,
     overdue_job,
     refit_job,
+    retention_job,
     scheduled_links_job,
 )
 
@@ -32,7 +33,13 @@ __all__ = [
     "service_timezone",
 ]
 
-JOB_IDS = ("refit_models", "escalate_alerts", "overdue_measures", "send_scheduled_links")
+JOB_IDS = (
+    "refit_models",
+    "escalate_alerts",
+    "overdue_measures",
+    "send_scheduled_links",
+    "purge_expired_records",
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,15 @@ def job_table(timezone: tzinfo) -> tuple[JobSpec, ...]:
             schedule="hourly at :15",
             trigger=CronTrigger(minute=15, timezone=timezone),
             quiet_limit=timedelta(hours=2),
+        ),
+        JobSpec(
+            id="purge_expired_records",
+            func=retention_job,
+            description="Erase the clients whose episodes all closed longer ago than the "
+            "retention period (RETENTION_YEARS)",
+            schedule="daily at 03:30",
+            trigger=CronTrigger(hour=3, minute=30, timezone=timezone),
+            quiet_limit=timedelta(hours=26),
         ),
     )
 

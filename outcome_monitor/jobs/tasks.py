@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Flask, current_app
 
 from outcome_monitor.jobs.runs import JobResult, run_tracked, service_timezone
-from outcome_monitor.services import alerting, link_schedules, refit
+from outcome_monitor.services import alerting, link_schedules, refit, retention
 from outcome_monitor.services.mail import SmtpSettings
 from outcome_monitor.services.settings import get_settings
 
@@ -31,6 +31,11 @@ def overdue_job(app: Flask) -> JobResult:
 def scheduled_links_job(app: Flask) -> JobResult:
     """Issue the links therapists scheduled for today (each schedule once, however many runs)."""
     return run_tracked(app, "send_scheduled_links", _send_scheduled_links)
+
+
+def retention_job(app: Flask) -> JobResult:
+    """Purge the clients whose episodes all closed longer ago than RETENTION_YEARS."""
+    return run_tracked(app, "purge_expired_records", _purge_expired)
 
 
 def _refit(now: datetime) -> str:
@@ -58,3 +63,9 @@ def _send_scheduled_links(now: datetime) -> str:
         valid_days=get_settings().remote_link_days,
     )
     return summary.text()
+
+
+def _purge_expired(now: datetime) -> str:
+    today = now.astimezone(service_timezone(current_app)).date()
+    years = current_app.config["RETENTION_YEARS"]
+    return retention.purge_expired(today=today, retention_years=years).text()

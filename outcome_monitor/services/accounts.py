@@ -1,26 +1,41 @@
-"""Accounts: users, teams, logins."""
+"""Accounts: users, teams, roles, passwords and sessions.
+
+Administrators never choose a clinician's password: accounts made in the web interface get an
+invitation link (``services.invitations``). ``create_user`` and ``reset_password`` with a
+password are the operator's path on the server (``flask create-user``) and the demo's.
+Every change that opens a team's clients to an account records an access grant
+(``services.access_grants``) in the same transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Role, Team, User
+from outcome_monitor.models import GrantKind, Role, Team, User
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.security import hash_secret, verify_secret
 from outcome_monitor.services import ServiceError
+from outcome_monitor.services.access_grants import grant, is_clinical, newest_grant_id, teams_of
 from outcome_monitor.services.audit import record
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(
             _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ServiceError(
+            _l("The password may have at most %(n)s characters.", n=MAX_PASSWORD_LENGTH)
         )
 
 
@@ -37,6 +52,38 @@ def create_team(*, name: str, by: User | None) -> Team:
     return team
 
 
+def add_user(
+    *, email: str, display_name: str, role: Role, team: Team | None, by: User | None
+) -> User:
+    """A new account without a password, audited, its grant recorded; flushes, never commits."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise ServiceError(_l("Enter a valid email address."))
+    if db.session.scalar(sa.select(User).where(User.email == email)):
+        raise ServiceError(_l("A user with the email %(email)s already exists.", email=email))
+    user = User(
+        email=email,
+        display_name=(display_name.strip() or email)[:120],
+        role=Role(role).value,
+        team=team,
+        password_hash=None,
+        session_version=1,
+    )
+    if user.role == Role.SUPERVISOR:
+        # A new supervisor is told about grants from now on, not about the team's history.
+        user.access_notices_seen_id = newest_grant_id()
+    db.session.add(user)
+    record(
+        by=by,
+        action="user.create",
+        obj=user,
+        details={"email": email, "role": user.role, "team": team.name if team else None},
+    )
+    if is_clinical(user):
+        grant(user=user, teams=teams_of(user), kind=GrantKind.NEW_ACCOUNT, by=by, now=utcnow())
+    return user
+
+
 def create_user(
     *,
     email: str,
@@ -46,42 +93,66 @@ def create_user(
     team: Team | None = None,
     by: User | None,
 ) -> User:
-    email = email.strip().lower()
-    if "@" not in email:
-        raise ServiceError(_l("Enter a valid email address."))
-    if db.session.scalar(sa.select(User).where(User.email == email)):
-        raise ServiceError(_l("A user with the email %(email)s already exists.", email=email))
-    _check_password(password)
-    user = User(
-        email=email,
-        display_name=display_name.strip() or email,
-        role=Role(role).value,
-        team=team,
-        password_hash=hash_secret(password),
-    )
-    db.session.add(user)
-    record(
-        by=by,
-        action="user.create",
-        obj=user,
-        details={"email": email, "role": user.role, "team": team.name if team else None},
-    )
-    db.session.commit()
+    """The operator's and the demo's path: an account with a password set on the server."""
+    check_password(password)
+    with new_account(email):
+        user = add_user(email=email, display_name=display_name, role=role, team=team, by=by)
+        user.password_hash = hash_secret(password)
+        db.session.commit()
     return user
+
+
+@contextmanager
+def new_account(email: str) -> Iterator[None]:
+    """A concurrent creation of the same email loses at the unique index: a clear error."""
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise ServiceError(
+            _l("A user with the email %(email)s already exists.", email=email.strip().lower())
+        ) from None
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie of ``user`` stops working (the caller audits and commits)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def log_out(*, user: User) -> None:
+    """Logging out ends every session of the account, on every device."""
+    end_sessions(user)
+    record(by=user, action="user.logout", obj=user)
+    db.session.commit()
 
 
 def set_active(*, user: User, active: bool, by: User) -> None:
     if user.id == by.id and not active:
         raise ServiceError(_l("You cannot deactivate your own account."))
     user.active = active
+    if not active:
+        end_sessions(user)
     record(by=by, action="user.activate" if active else "user.deactivate", obj=user)
     db.session.commit()
 
 
 def reset_password(*, user: User, password: str, by: User | None) -> None:
-    _check_password(password)
+    """The operator's and the demo's path; admins send a reset link instead."""
+    check_password(password)
     user.password_hash = hash_secret(password)
+    end_sessions(user)
     record(by=by, action="user.reset_password", obj=user)
+    db.session.commit()
+
+
+def change_own_password(*, user: User, current: str, new: str) -> None:
+    """The user changes their own password; every other session of theirs ends."""
+    if not verify_secret(user.password_hash, current):
+        raise ServiceError(_l("That is not your current password."))
+    check_password(new)
+    user.password_hash = hash_secret(new)
+    end_sessions(user)
+    record(by=user, action="user.change_password", obj=user)
     db.session.commit()
 
 
@@ -97,6 +168,7 @@ def assign_teams(*, user: User, team: Team | None, supervised: Iterable[Team], b
     supervised = list(supervised)
     if supervised and user.role != Role.SUPERVISOR:
         raise ServiceError(_l("Only supervisors supervise teams."))
+    old_team, old_supervised = user.team, set(user.supervised_teams)
     user.team = team
     user.supervised_teams = supervised
     record(
@@ -105,15 +177,42 @@ def assign_teams(*, user: User, team: Team | None, supervised: Iterable[Team], b
         obj=user,
         details={"team": team.name if team else None, "supervises": [t.name for t in supervised]},
     )
+    if is_clinical(user) and team is not None and team != old_team:
+        grant(user=user, teams=[team], kind=GrantKind.TEAM_MEMBER, by=by, now=utcnow())
+    added = [t for t in supervised if t not in old_supervised]
+    if added:
+        grant(user=user, teams=added, kind=GrantKind.SUPERVISES, by=by, now=utcnow())
     db.session.commit()
 
 
-def authenticate(*, email: str, password: str, now: datetime) -> User | None:
-    """Return the active user with these credentials, recording the login; else None."""
-    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.active or not verify_secret(user.password_hash, password):
-        return None
+def change_role(*, user: User, role: Role, by: User) -> None:
+    """A new role; a role that reaches clients is an access grant for the user's teams."""
+    role = Role(role)
+    if user.id == by.id:
+        raise ServiceError(_l("You cannot change your own role."))
+    if user.role == role:
+        return
+    old = user.role
+    user.role = role.value
+    if role != Role.SUPERVISOR:
+        user.supervised_teams = []
+    elif user.access_notices_seen_id is None:
+        user.access_notices_seen_id = newest_grant_id()
+    record(by=by, action="user.change_role", obj=user, details={"from": old, "to": role.value})
+    if is_clinical(user):
+        details = {"from": old, "to": role.value}
+        grant(
+            user=user,
+            teams=teams_of(user),
+            kind=GrantKind.ROLE_CHANGE,
+            by=by,
+            now=utcnow(),
+            details=details,
+        )
+    db.session.commit()
+
+
+def record_login(*, user: User, now: datetime, method: str) -> None:
+    """A completed sign-in (after the second factor, if any); the caller commits."""
     user.last_login_at = now
-    record(by=user, action="user.login", obj=user)
-    db.session.commit()
-    return user
+    record(by=user, action="user.login", obj=user, details={"method": method})

@@ -1,11 +1,24 @@
-"""Audit rows, added to the caller's transaction."""
+"""Audit rows, added to the caller's transaction; and the read side of the trail (the export,
+a client's access log, the admin's list)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
 from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, User
+from outcome_monitor.models import AuditEvent, AuditOutcome, Client, Episode, User
+from outcome_monitor.services import NotFound
+
+EXPORT_BATCH = 1000  # rows fetched from the database at a time: the export's memory bound
+PAGE_SIZE = 50
+LAST_PAGE = 100_000  # page numbers beyond this are read as this one (no overflow in SQL)
 
 
 def record(
@@ -15,10 +28,15 @@ def record(
     obj: Any,
     details: dict[str, Any] | None = None,
     object_type: str | None = None,
+    outcome: AuditOutcome = AuditOutcome.ALLOWED,
+    client_code: str | None = None,
 ) -> AuditEvent:
     """Add an audit event for ``obj`` to the current transaction (the caller commits).
 
     ``object_type`` names the object when ``obj`` is not a model row (e.g. the settings).
+    ``client_code`` defaults to the code of the client ``obj`` belongs to (a client, an
+    episode, or a row with an ``episode``), so a client's trail can be found by its code even
+    after the client's erasure.
     """
     db.session.flush()
     event = AuditEvent(
@@ -27,6 +45,113 @@ def record(
         object_type=object_type or type(obj).__name__,
         object_id=str(obj.id) if getattr(obj, "id", None) is not None else None,
         details=details or {},
+        outcome=outcome,
+        client_code=client_code or client_code_of(obj),
     )
     db.session.add(event)
     return event
+
+
+def client_code_of(obj: Any) -> str | None:
+    """The code of the client ``obj`` is about, or None when it is about no client."""
+    if isinstance(obj, Client):
+        return obj.code
+    episode = obj if isinstance(obj, Episode) else getattr(obj, "episode", None)
+    if isinstance(episode, Episode) and episode.client is not None:
+        return episode.client.code
+    return None
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """What ``audit export`` selects: ``since`` inclusive, ``until`` exclusive (UTC)."""
+
+    since: datetime
+    until: datetime | None = None
+    client_code: str | None = None
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    at: datetime
+    actor_email: str | None
+    action: str
+    object_type: str
+    object_id: str | None
+    client_code: str | None
+    outcome: AuditOutcome
+    details: dict[str, Any]
+
+
+def actor_by_email(email: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(_l("No user with the email %(email)s.", email=email))
+    return user
+
+
+def export_rows(selection: ExportFilter) -> Iterator[ExportRow]:
+    """The selected events, oldest first, fetched ``EXPORT_BATCH`` rows at a time (a server-side
+    cursor on PostgreSQL), so memory stays bounded however long the trail is."""
+    query = (
+        sa.select(
+            AuditEvent.at,
+            User.email,
+            AuditEvent.action,
+            AuditEvent.object_type,
+            AuditEvent.object_id,
+            AuditEvent.client_code,
+            AuditEvent.outcome,
+            AuditEvent.details,
+        )
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.at >= selection.since)
+        .order_by(AuditEvent.at, AuditEvent.id)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    if selection.until is not None:
+        query = query.where(AuditEvent.at < selection.until)
+    if selection.client_code is not None:
+        query = query.where(AuditEvent.client_code == selection.client_code)
+    if selection.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == selection.actor_id)
+    for row in db.session.execute(query):
+        yield ExportRow(*row)
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[AuditEvent]
+    number: int
+    has_next: bool
+
+
+def client_access_log(client: Client, *, page: int) -> Page:
+    """Who opened (or tried to open) the client's record, and every change, newest first.
+
+    ``client`` must already be authorised by the caller. Two queries whatever the length.
+    """
+    query = sa.select(AuditEvent).where(AuditEvent.client_code == client.code)
+    return _page(query, page)
+
+
+def service_events(*, page: int, denied_only: bool) -> Page:
+    """The whole trail for the admin, newest first (the page shows no client codes)."""
+    query = sa.select(AuditEvent)
+    if denied_only:
+        query = query.where(AuditEvent.outcome == AuditOutcome.DENIED)
+    return _page(query, page)
+
+
+def _page(query: sa.Select[AuditEvent], page: int) -> Page:
+    page = min(max(page, 1), LAST_PAGE)
+    rows = list(
+        db.session.scalars(
+            query.options(so.joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    )
+    return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)

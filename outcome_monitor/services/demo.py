@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import random
 import secrets
 from dataclasses import dataclass
@@ -14,7 +16,15 @@ from outcome_monitor.core.simulate import AllianceSpec, preset, simulate
 from outcome_monitor.extensions import db
 from outcome_monitor.models import EntryMode, Episode, EpisodeStatus, Role, User
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import accounts, alerting, care, measures
+from outcome_monitor.services import (
+    accounts,
+    alerting,
+    care,
+    importing,
+    measures,
+    refit,
+    settings,
+)
 
 ADMIN_EMAIL = "admin@demo.local"
 SUPERVISOR_EMAIL = "supervisor@demo.local"
@@ -27,6 +37,11 @@ THERAPISTS = (
 )
 CLIENTS_PER_THERAPIST = 15
 DEMO_SEED = 20261126
+# Closed episodes of the past two years, imported as history (no alerts), so that the demo
+# service has its own recovery curves: the empirical method, its calibration to the alert
+# budget and the prognosis are in use from the first login. Synthetic, like everything here.
+HISTORY_EPISODES = 260
+HISTORY_SEED = 20240101
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,7 @@ def seed_demo(*, password: str | None, today: date) -> DemoResult:
         return DemoResult(created=False, password=password, emails=demo_emails())
     password = password or secrets.token_urlsafe(9)
     therapists = _create_accounts(password)
+    _import_history(therapists, today)
     rng = random.Random(DEMO_SEED)
     courses = demo_courses(len(therapists) * CLIENTS_PER_THERAPIST)
     for index, therapist in enumerate(therapists):
@@ -83,6 +99,68 @@ def seed_demo(*, password: str | None, today: date) -> DemoResult:
             _create_client_history(f"DEMO-{number + 1:03d}", therapist, rng, today, courses[number])
     alerting.check_overdue(today=today, now=utcnow())
     return DemoResult(created=True, password=password, emails=demo_emails())
+
+
+def history_csv(therapists: list[User], today: date, episodes: int = HISTORY_EPISODES) -> bytes:
+    """PHQ-9 and GAD-7 totals of ``episodes`` closed episodes, in the import's CSV format."""
+    phq9 = simulate(preset("phq9"), episodes=episodes, seed=HISTORY_SEED)
+    gad7 = simulate(preset("gad7"), episodes=episodes, seed=HISTORY_SEED + 1)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "client",
+            "episode",
+            "therapist",
+            "session",
+            "date",
+            "measure",
+            "total",
+            "closed",
+            "planned_end",
+        ]
+    )
+    for index, (p, g) in enumerate(zip(phq9, gad7, strict=True)):
+        therapist = therapists[index % len(therapists)].email
+        opened = today - timedelta(days=730 - 2 * index)
+        length = min(len(p.scores), len(g.scores))
+        closed = opened + timedelta(weeks=length - 1)
+        planned = "no" if index % 5 == 0 else "yes"
+        for session in range(1, length + 1):
+            on = (opened + timedelta(weeks=session - 1)).isoformat()
+            for code, course in (("phq9", p), ("gad7", g)):
+                writer.writerow(
+                    [
+                        f"PAST-{index + 1:04d}",
+                        "1",
+                        therapist,
+                        session,
+                        on,
+                        code,
+                        f"{course.scores[session - 1]:g}",
+                        closed.isoformat(),
+                        planned,
+                    ]
+                )
+    return out.getvalue().encode("utf-8")
+
+
+def _import_history(therapists: list[User], today: date) -> None:
+    """Import the history, switch the service to the empirical method and fit it once."""
+    now = utcnow()
+    result = importing.import_scores(
+        stream=io.BytesIO(history_csv(therapists, today)),
+        name="demo-history.csv",
+        today=today,
+        now=now,
+        operator="seed-demo",
+    )
+    if result.n_issues:
+        raise RuntimeError(f"demo history did not import: {result.issues[:3]}")
+    admin = db.session.scalar(sa.select(User).where(User.email == ADMIN_EMAIL))
+    assert admin is not None
+    settings.update_settings(changes={"trajectory_method": "empirical"}, by=admin)
+    refit.refit_models(now=now)
 
 
 def _set_demo_passwords(password: str) -> None:

@@ -1,9 +1,15 @@
 """Draft answers shared by tablet hand-overs and remote links.
 
 Every answer is stored as a ``DraftAnswer`` when it is given (``save_answers``); a measure is
-scored through the one scoring path (``measures.record_administration``) when the client
-finishes it (``record_measure``), with a submission key derived from the hand-over or link and
-the measure, so a double submit or a reload can never record it twice.
+scored through the one scoring path (``measures.add_administration``) when the client finishes
+it (``submit_measure``), under the sitting's server-side key for that measure
+(``submissions.sitting_key``: bound to the hand-over or link and its episode, never sent to the
+browser), so a double submit or a reload can never record it twice and no other form can
+claim it.
+
+One transaction per use-case (docs/adr): ``submit_measure`` stores the last answers, the score
+and, after the last measure, the end of the sitting in one commit, so a failure leaves none of
+them. The ``stage_*`` helpers only flush.
 
 A risk item (PHQ-9 item 9, CORE-10 item 6) can never be skipped silently: the client gives an
 answer or chooses "prefer not to say" (``declined``). A declined risk item is recorded as not
@@ -13,7 +19,7 @@ answered, so it is listed in the administration's ``risk_items`` and raises the 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,7 +39,7 @@ from outcome_monitor.models import (
     HandOver,
     RemoteLink,
 )
-from outcome_monitor.services import NotFound, ServiceError, measures
+from outcome_monitor.services import NotFound, ServiceError, measures, submissions
 from outcome_monitor.services.measures import RecordedAdministration
 
 Sitting = HandOver | RemoteLink
@@ -43,6 +49,15 @@ Sitting = HandOver | RemoteLink
 # accepts it (definitions reject non-finite numbers), so it is never read as an answer, and it
 # leaves this module only as the item id in ``declined``.
 _DECLINED = -math.inf
+
+
+class NotRecorded(ServiceError):
+    """The measure's key is taken outside this sitting's episode: nothing is saved."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _l("Your answers could not be sent. Please tell your therapist or the service.")
+        )
 
 
 class IncompleteMeasure(ServiceError):
@@ -81,9 +96,28 @@ class MeasureProgress:
         return tuple(i for i in self.item_ids if i not in self.answered and i not in self.declined)
 
 
-def submission_key(owner: Sitting, code: str) -> str:
+def _keys_by_code(owner: Sitting) -> dict[str, str]:
+    """Every key the sitting's measures may have been recorded under, mapped to the measure.
+
+    Besides the current keys (``submissions.sitting_keys``), the predictable keys used before
+    server-side keys (``handover-<id>-<code>``) are read, never written: a sitting still open
+    at the upgrade finds the measures it recorded then. They cannot be written any more (the
+    service accepts only issued keys) and the look-up stays within the sitting's episode.
+    """
     prefix = "handover" if isinstance(owner, HandOver) else "link"
-    return f"{prefix}-{owner.id}-{code}"
+    keys = {}
+    for code in owner.measures:
+        keys.update(dict.fromkeys(submissions.sitting_keys(owner, code), code))
+        keys[f"{prefix}-{owner.id}-{code}"] = code
+    return keys
+
+
+def _recorded(owner: Sitting) -> sa.Select[Administration]:
+    """The administrations this sitting recorded (looked up within its episode only)."""
+    return sa.select(Administration).where(
+        Administration.episode_id == owner.episode_id,
+        Administration.submission_key.in_(list(_keys_by_code(owner))),
+    )
 
 
 def _owner_column(owner: Sitting) -> so.InstrumentedAttribute[int | None]:
@@ -112,11 +146,9 @@ def declined_items(owner: Sitting, code: str) -> frozenset[str]:
 
 
 def completed_codes(owner: Sitting) -> set[str]:
-    keys = [submission_key(owner, code) for code in owner.measures]
-    found = db.session.scalars(
-        sa.select(Administration.instrument_code).where(Administration.submission_key.in_(keys))
-    )
-    return set(found)
+    keys = _keys_by_code(owner)
+    found = db.session.scalars(_recorded(owner).with_only_columns(Administration.submission_key))
+    return {keys[key] for key in found if key is not None}
 
 
 def progress(owner: Sitting) -> list[MeasureProgress]:
@@ -141,12 +173,7 @@ def progress(owner: Sitting) -> list[MeasureProgress]:
 
 def results(owner: Sitting) -> list[tuple[Administration, list[Alert]]]:
     """The administrations recorded from this hand-over or link, each with its alerts."""
-    keys = [submission_key(owner, code) for code in owner.measures]
-    recorded = db.session.scalars(
-        sa.select(Administration)
-        .where(Administration.submission_key.in_(keys))
-        .order_by(Administration.id)
-    )
+    recorded = db.session.scalars(_recorded(owner).order_by(Administration.id))
     return [(a, _alerts_of(a)) for a in recorded]
 
 
@@ -184,6 +211,23 @@ def save_answers(
 ) -> None:
     """Store the answers given so far (None clears one) and the risk items declined ("prefer
     not to say"); ServiceError for an invalid answer or a decline of a non-risk item."""
+    try:
+        stage_answers(owner=owner, code=code, answers=answers, now=now, declined=declined)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def stage_answers(
+    *,
+    owner: Sitting,
+    code: str,
+    answers: Mapping[str, float | None],
+    now: datetime,
+    declined: Collection[str] = (),
+) -> None:
+    """``save_answers`` inside a larger use-case: flushes, never commits."""
     if code not in owner.measures:
         raise NotFound(_l("That questionnaire is not part of this request."))
     if code in completed_codes(owner):
@@ -195,7 +239,7 @@ def save_answers(
     for item_id in declined:
         _store_draft(owner, code, item_id, _DECLINED, now)
     owner.last_activity_at = now
-    db.session.commit()
+    db.session.flush()
 
 
 def _check_answers(
@@ -254,31 +298,105 @@ def _store_draft(
     )
 
 
+def submit_measure(
+    *,
+    owner: Sitting,
+    code: str,
+    answers: Mapping[str, float | None],
+    declined: Collection[str],
+    entry_mode: EntryMode,
+    now: datetime,
+    finish: Callable[[], None],
+) -> RecordedAdministration:
+    """The client's last answers of a measure, its score and, when it was the sitting's last
+    measure, ``finish()``: one transaction (the hand-over's or link's submit).
+
+    1. Store the answers (an invalid one: ServiceError, nothing saved).
+    2. Record the measure (``stage_measure``). Too few answers: IncompleteMeasure, and the
+       answers given are kept (committed) so the client can complete them.
+    3. When this call recorded the last measure, ``finish()`` ends the sitting; commit once.
+    4. A concurrent duplicate that won the race for the measure's key: its administration is
+       returned (the losing transaction is rolled back).
+    """
+    try:
+        stage_answers(owner=owner, code=code, answers=answers, now=now, declined=declined)
+        try:
+            recorded = stage_measure(owner=owner, code=code, entry_mode=entry_mode, now=now)
+        except IncompleteMeasure:
+            db.session.commit()
+            raise
+        if recorded.created and next_measure(owner) is None:
+            finish()  # only the request that recorded the last measure ends the sitting
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        return _already_recorded(owner, code, error)
+    except submissions.ForeignSubmission:
+        db.session.rollback()
+        raise NotRecorded() from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return recorded
+
+
 def record_measure(
     *, owner: Sitting, code: str, entry_mode: EntryMode, now: datetime
 ) -> RecordedAdministration:
-    """Score the drafts of one measure through the one scoring path (idempotent per measure).
+    """Score the drafts of one measure (idempotent per measure); one transaction."""
+    try:
+        recorded = stage_measure(owner=owner, code=code, entry_mode=entry_mode, now=now)
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        return _already_recorded(owner, code, error)
+    except submissions.ForeignSubmission:
+        db.session.rollback()
+        raise NotRecorded() from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return recorded
 
-    1. More unanswered items than the scoring rule allows: IncompleteMeasure naming the items
+
+def _already_recorded(
+    owner: Sitting, code: str, error: sa.exc.IntegrityError
+) -> RecordedAdministration:
+    """After a rolled-back race: what the winning request recorded for this sitting."""
+    try:
+        return measures.already_recorded(owner.episode, submissions.sitting_key(owner, code), error)
+    except submissions.ForeignSubmission:
+        raise NotRecorded() from None
+
+
+def stage_measure(
+    *, owner: Sitting, code: str, entry_mode: EntryMode, now: datetime
+) -> RecordedAdministration:
+    """Score the drafts of one measure through the one scoring path; flushes, never commits.
+
+    1. Already recorded by this sitting: that administration (``created`` False).
+    2. More unanswered items than the scoring rule allows: IncompleteMeasure naming the items
        the client can still answer (not the declined ones).
-    2. A risk item with neither an answer nor "prefer not to say": RiskItemUnchosen.
-    3. Otherwise record it; a declined risk item goes in as not answered (None).
+    3. A risk item with neither an answer nor "prefer not to say": RiskItemUnchosen.
+    4. Otherwise record it under the sitting's key; a declined risk item goes in as not
+       answered (None).
     """
+    done = db.session.scalar(_recorded(owner).where(Administration.instrument_code == code))
+    if done is not None:
+        return RecordedAdministration(done, created=False)
     definition = measures.get_definition(code)
     answers, declined = _drafts(owner, code)
-    if code not in completed_codes(owner):
-        _check_complete(definition, answers, declined)
-    recorded = measures.record_administration(
+    _check_complete(definition, answers, declined)
+    recorded = measures.add_administration(
         episode=owner.episode,
         session=owner.session,
         instrument_code=code,
         answers={item.id: answers.get(item.id) for item in definition.items},
         entry_mode=entry_mode,
         by=None,  # the client entered it; the hand-over or link row says who asked
-        submission_key=submission_key(owner, code),
+        submission_key=submissions.sitting_key(owner, code),
     )
     owner.last_activity_at = now
-    db.session.commit()
     return recorded
 
 

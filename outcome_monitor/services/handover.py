@@ -26,15 +26,11 @@ from outcome_monitor.models import (
     User,
 )
 from outcome_monitor.models.handover import OPEN_HANDOVER_STATUSES
-from outcome_monitor.security import verify_secret
+from outcome_monitor.security import verify_secret, verify_unknown
 from outcome_monitor.services import ServiceError, accounts, measures
 from outcome_monitor.services.audit import record
-from outcome_monitor.services.drafts import (
-    completed_codes,
-    next_measure,
-    record_measure,
-    save_answers,
-)
+from outcome_monitor.services.drafts import completed_codes
+from outcome_monitor.services.drafts import submit_measure as submit_sitting_measure
 from outcome_monitor.services.measures import RecordedAdministration
 
 # --- the hand-over lifecycle --------------------------------------------------------------
@@ -124,19 +120,26 @@ def submit_measure(
 ) -> RecordedAdministration:
     """Save the last answers of a measure and record it; finish when it was the last one.
 
-    ``declined`` names the risk items the client answered with "prefer not to say".
+    One transaction: the answers, the score and the hand-over's end are committed together,
+    so a failure leaves none of them (``drafts.submit_measure``). ``declined`` names the risk
+    items the client answered with "prefer not to say".
     """
     _require_active(handover)
-    save_answers(owner=handover, code=code, answers=answers, now=now, declined=declined)
-    recorded = record_measure(
-        owner=handover, code=code, entry_mode=EntryMode.CLIENT_TABLET, now=now
-    )
-    if next_measure(handover) is None and handover.status == HandOverStatus.ACTIVE:
+
+    def finish() -> None:
         handover.status = HandOverStatus.FINISHED.value
         handover.finished_at = now
         record(by=None, action="handover.finish", obj=handover)
-        db.session.commit()
-    return recorded
+
+    return submit_sitting_measure(
+        owner=handover,
+        code=code,
+        answers=answers,
+        declined=declined,
+        entry_mode=EntryMode.CLIENT_TABLET,
+        now=now,
+        finish=finish,
+    )
 
 
 def _require_active(handover: HandOver) -> None:
@@ -154,17 +157,41 @@ def may_unlock(handover: HandOver, user: User) -> bool:
     return user.role == Role.SUPERVISOR and any(t.id == team_id for t in user.supervised_teams)
 
 
-def unlock_handover(*, handover: HandOver, email: str | None, secret: str, now: datetime) -> User:
+DEFAULT_PIN_ATTEMPTS = 3
+
+
+def unlock_handover(
+    *,
+    handover: HandOver,
+    email: str | None,
+    secret: str,
+    now: datetime,
+    pin_attempts: int = DEFAULT_PIN_ATTEMPTS,
+) -> User:
     """Give the tablet back to staff: the starter (no email) or a supervisor, by password or PIN.
 
-    A refused attempt is audited and raises ServiceError (one message for every reason).
+    A refused attempt is audited and raises ServiceError (one message for every reason). After
+    ``pin_attempts`` wrong attempts on this hand-over no PIN works any more, only a password:
+    a 4-digit PIN cannot be guessed from the tablet, whatever the addresses used.
     """
     user = handover.started_by if not email else _user_by_email(email)
-    valid = user is not None and may_unlock(handover, user) and _secret_matches(user, secret)
-    if user is None or not valid:
-        record(by=None, action="handover.unlock_refused", obj=handover)
+    pins = (handover.failed_unlocks or 0) < pin_attempts
+    matches = _secret_matches(user, secret, pins=pins)
+    if user is None or not matches or not may_unlock(handover, user):
+        handover.failed_unlocks = (handover.failed_unlocks or 0) + 1
+        record(
+            by=None,
+            action="handover.unlock_refused",
+            obj=handover,
+            details={"failed_unlocks": handover.failed_unlocks},
+        )
         db.session.commit()
+        if handover.failed_unlocks >= pin_attempts:
+            raise ServiceError(
+                _l("Too many wrong attempts: a PIN no longer unlocks this tablet. Use a password.")
+            )
         raise ServiceError(_l("That password or PIN does not unlock this tablet."))
+    handover.failed_unlocks = 0
     finished = handover.status == HandOverStatus.FINISHED
     if handover.status in (HandOverStatus.ACTIVE, HandOverStatus.LOCKED, HandOverStatus.FINISHED):
         handover.status = (HandOverStatus.CLOSED if finished else HandOverStatus.PAUSED).value
@@ -178,8 +205,13 @@ def _user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
 
 
-def _secret_matches(user: User, secret: str) -> bool:
-    return verify_secret(user.password_hash, secret) or verify_secret(user.unlock_pin_hash, secret)
+def _secret_matches(user: User | None, secret: str, *, pins: bool = True) -> bool:
+    """The password (or, while PINs are allowed, the PIN); an unknown email costs the same."""
+    if user is None or not user.password_hash:
+        return verify_unknown(secret)
+    if verify_secret(user.password_hash, secret):
+        return True
+    return pins and verify_secret(user.unlock_pin_hash, secret)
 
 
 def resume_handover(*, handover: HandOver, by: User, now: datetime) -> None:

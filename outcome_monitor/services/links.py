@@ -22,7 +22,7 @@ from outcome_monitor.extensions import db
 from outcome_monitor.models import EntryMode, Episode, RemoteLink, User
 from outcome_monitor.services import NotFound, ServiceError
 from outcome_monitor.services.audit import record
-from outcome_monitor.services.drafts import next_measure, record_measure, save_answers
+from outcome_monitor.services.drafts import save_answers, submit_measure
 from outcome_monitor.services.handover import check_codes
 from outcome_monitor.services.mail import SmtpSettings, send_mail
 from outcome_monitor.services.measures import RecordedAdministration
@@ -130,6 +130,14 @@ def already_used(token: str) -> bool:
     return used_at is not None
 
 
+def is_issued(token: str) -> bool:
+    """True when ``token`` is one this service issued, used or not (read-only, not audited)."""
+    found = db.session.scalar(
+        sa.select(RemoteLink.id).where(RemoteLink.token_hash == hash_token(token[:200]))
+    )
+    return found is not None
+
+
 def open_link(*, link: RemoteLink, now: datetime) -> None:
     """Note the first time the client opened the link (audited once)."""
     if link.first_opened_at is not None:
@@ -166,15 +174,24 @@ def submit_link_measure(
 ) -> RecordedAdministration:
     """Save and record one measure; the link is used up when its last measure is recorded.
 
-    ``declined`` names the risk items the client answered with "prefer not to say".
+    One transaction, as on the tablet (``drafts.submit_measure``). ``declined`` names the risk
+    items the client answered with "prefer not to say".
     """
-    save_answers(owner=link, code=code, answers=answers, now=now, declined=declined)
-    recorded = record_measure(owner=link, code=code, entry_mode=EntryMode.REMOTE_LINK, now=now)
-    if next_measure(link) is None and link.used_at is None:
-        link.used_at = now
-        record(by=None, action="link.complete", obj=link)
-        db.session.commit()
-    return recorded
+
+    def finish() -> None:
+        if link.used_at is None:
+            link.used_at = now
+            record(by=None, action="link.complete", obj=link)
+
+    return submit_measure(
+        owner=link,
+        code=code,
+        answers=answers,
+        declined=declined,
+        entry_mode=EntryMode.REMOTE_LINK,
+        now=now,
+        finish=finish,
+    )
 
 
 def send_link_email(

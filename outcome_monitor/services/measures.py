@@ -23,7 +23,7 @@ from outcome_monitor.core.scoring import Score, score
 from outcome_monitor.extensions import db
 from outcome_monitor.instruments import BUNDLED_DIR
 from outcome_monitor.models import Administration, Alert, EntryMode, Episode, TherapySession, User
-from outcome_monitor.services import NotFound, ServiceError
+from outcome_monitor.services import NotFound, ServiceError, submissions
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.settings import active_overrides, disabled_instruments
 
@@ -96,15 +96,54 @@ def record_administration(
     by: User | None,
     submission_key: str | None = None,
 ) -> RecordedAdministration:
-    """Score and store one questionnaire, raise its alerts, audit it; all in one transaction.
+    """Score and store one questionnaire, raise its alerts, audit it; one transaction.
 
-    A second call with the same ``submission_key`` returns the first administration unchanged
-    (a double submit never creates a second row). Invalid answers raise ServiceError and save
-    nothing. A risk item is stored in ``risk_items`` when its answer triggered its rule and
-    when it was left unanswered (then ``answers`` has None or no entry for it): either way the
-    safety workflow must see it.
+    ``submission_key`` is a key issued by the server for this episode (``services.submissions``:
+    a score form's token turned into its key, a sitting's key, an API caller's scoped key).
+    A second call with the same key in the same episode returns the first administration
+    unchanged, also when the two calls race (the losing insert's IntegrityError is caught
+    wherever it surfaces). A key of another episode, or one not shaped like an issued key,
+    raises ForeignSubmission before anything is saved. Invalid answers raise ServiceError and
+    save nothing. A risk item is stored in ``risk_items`` when its answer triggered its rule
+    and when it was left unanswered (then ``answers`` has None or no entry for it): either way
+    the safety workflow must see it.
     """
-    existing = _by_submission_key(submission_key)
+    try:
+        recorded = add_administration(
+            episode=episode,
+            session=session,
+            instrument_code=instrument_code,
+            answers=answers,
+            entry_mode=entry_mode,
+            by=by,
+            submission_key=submission_key,
+        )
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        return already_recorded(episode, submission_key, error)
+    except BaseException:
+        db.session.rollback()
+        raise
+    return recorded
+
+
+def add_administration(
+    *,
+    episode: Episode,
+    session: TherapySession | None,
+    instrument_code: str,
+    answers: Mapping[str, float | None],
+    entry_mode: EntryMode,
+    by: User | None,
+    submission_key: str | None = None,
+) -> RecordedAdministration:
+    """``record_administration`` inside a larger use-case: flushes, never commits.
+
+    The caller commits, and on an IntegrityError rolls back and asks ``already_recorded``.
+    """
+    submissions.check_key(submission_key)
+    existing = _by_submission_key(episode, submission_key)
     if existing is not None:
         return RecordedAdministration(existing, created=False)
     _check_session(episode, session)
@@ -126,15 +165,21 @@ def record_administration(
         },
     )
     alerts = _raise_alerts(administration)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        existing = _by_submission_key(submission_key)
-        if existing is None:
-            raise
-        return RecordedAdministration(existing, created=False)
     return RecordedAdministration(administration, created=True, alerts=alerts)
+
+
+def already_recorded(
+    episode: Episode, submission_key: str | None, error: sa.exc.IntegrityError
+) -> RecordedAdministration:
+    """After ``error`` was rolled back: the administration a concurrent duplicate saved.
+
+    When the key explains nothing (no key, or a constraint other than the key failed), the
+    error is raised again.
+    """
+    existing = _by_submission_key(episode, submission_key)
+    if existing is None:
+        raise error
+    return RecordedAdministration(existing, created=False)
 
 
 def _raise_alerts(administration: Administration) -> list[Alert]:
@@ -144,10 +189,21 @@ def _raise_alerts(administration: Administration) -> list[Alert]:
     return alerting.evaluate_after_administration(administration)
 
 
-def _by_submission_key(key: str | None) -> Administration | None:
+def _by_submission_key(episode: Episode, key: str | None) -> Administration | None:
+    """The administration saved under ``key`` in ``episode``; None when there is none.
+
+    ForeignSubmission when ``key`` was used in another episode: it is refused, never followed.
+    One query for both answers (two could disagree while a concurrent duplicate commits).
+    """
     if not key:
         return None
-    return db.session.scalar(sa.select(Administration).where(Administration.submission_key == key))
+    query = sa.select(Administration.id, Administration.episode_id)
+    found = db.session.execute(query.where(Administration.submission_key == key)).first()
+    if found is None:
+        return None
+    if found.episode_id != episode.id:
+        raise submissions.ForeignSubmission()
+    return db.session.get(Administration, found.id)
 
 
 def _check_session(episode: Episode, session: TherapySession | None) -> None:

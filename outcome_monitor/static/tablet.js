@@ -72,6 +72,10 @@
         if (button) window.setTimeout(function () { button.disabled = true; }, 0);
       });
     });
+    // Bar widths are set here, not in a style attribute (the Content-Security-Policy).
+    document.querySelectorAll(".bar[data-percent]").forEach(function (bar) {
+      bar.style.setProperty("--w", Number(bar.dataset.percent) + "%");
+    });
     setUpIdleTimer();
   });
 

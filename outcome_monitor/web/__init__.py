@@ -12,13 +12,19 @@ def register_web(app: Flask) -> None:
         auth,
         chart,
         clients,
+        converters,
         health,
+        input_guard,
         links,
         measures,
         session_guard,
+        supervision,
         tablet,
     )
 
+    # First: rules take their converter when added (ids beyond the DB's range answer 404).
+    converters.init_app(app)
+    input_guard.init_app(app)
     session_guard.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
@@ -29,3 +35,24 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(tablet.bp)
     app.register_blueprint(links.bp)
     app.register_blueprint(chart.bp)
+    app.register_blueprint(supervision.bp)
+
+    from outcome_monitor.fhir import views as fhir_views
+
+    fhir_views.register(app)
+
+    from outcome_monitor import api
+    from outcome_monitor.web import account
+
+    api.init_app(app)
+    app.register_blueprint(account.bp)
+
+    # The audit of reads: one after_request hook for every blueprint (web/read_audit.py).
+    from outcome_monitor.web import audit, read_audit
+
+    read_audit.init_app(app)
+    app.register_blueprint(audit.bp)
+
+    from outcome_monitor.web import reports
+
+    app.register_blueprint(reports.bp)

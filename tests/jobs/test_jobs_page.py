@@ -31,7 +31,7 @@ def _section(html: str, job_id: str) -> str:
 def test_only_admins_see_the_jobs_page(client, login_as, world: World) -> None:
     assert client.get("/admin/jobs").status_code == 302  # to the login page
     assert login_as(world.alice).get("/admin/jobs").status_code == 404
-    client.get("/logout")
+    client.post("/logout")
     assert login_as(world.sam).get("/admin/jobs").status_code == 404
 
 

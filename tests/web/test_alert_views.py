@@ -180,14 +180,18 @@ def test_supervisor_queue_lists_escalated_alerts_first(login_as, world: World) -
     risk = _give(world, "phq9", _phq9(18, item9=2), date(2026, 9, 15)).alerts
     risk_alert = next(a for a in risk if a.type == "risk_item")
     alerting.escalate_overdue(now=risk_alert.opened_at + timedelta(hours=30))
-    text = login_as(world.sam).get("/alerts/").get_data(as_text=True)
+    text = _tbody(login_as(world.sam).get("/alerts/").get_data(as_text=True))
     assert "A-001" in text and "escalated" in text
     assert text.index("Risk item") < text.index("Reliable deterioration")
 
 
+def _tbody(text: str) -> str:
+    """The queue's rows only (the filter above them names every alert type too)."""
+    return text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
 def _queue_rows(text: str) -> list[str]:
-    body = text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r">([AB]-\d{3})</a>", body)
+    return re.findall(r">([AB]-\d{3})</a>", _tbody(text))
 
 
 def _bobs_client_overdue(world: World, code: str = "B-001") -> Episode:
@@ -203,6 +207,7 @@ def test_supervisor_queue_shows_one_row_per_client_episode(login_as, world: Worl
     _bobs_client_overdue(world)
     text = login_as(world.sam).get("/alerts/").get_data(as_text=True)
     assert _queue_rows(text) == ["A-001", "B-001"]  # risk first
+    text = _tbody(text)
     assert text.count("Outcome measure overdue") == 2  # one reason on each client's row
     assert text.count("<strong>Risk item</strong>") == 1
 

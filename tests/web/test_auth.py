@@ -69,7 +69,7 @@ def test_activity_within_the_limit_keeps_the_session(client: FlaskClient, world:
 
 def test_logout_ends_the_session(client: FlaskClient, world: World) -> None:
     login(client, world.alice)
-    assert client.get("/logout").status_code == 302
+    assert client.post("/logout").status_code == 302
     assert client.get("/clients/").status_code == 302
 
 

@@ -282,7 +282,7 @@ def test_chart_json_for_the_therapist_and_404_for_another_team(
     response = client.get(url)
     assert response.status_code == 200
     assert list(trace(response.get_json(), "observed-phq9")["y"]) == [20, 18]
-    client.get("/logout")
+    client.post("/logout")
     login_as(world.carol)
     assert client.get(url).status_code == 404
 

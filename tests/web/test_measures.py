@@ -107,9 +107,12 @@ def test_too_many_missing_items_is_refused_with_the_reason(login_as, world: Worl
 def test_double_submit_creates_one_administration(login_as, world: World) -> None:
     episode, session = _episode_with_session(world)
     client = login_as(world.alice)
-    data = _phq9([1] * 9, session_id=session.id, submission_key="abc123")
-    first = client.post(f"/clients/episodes/{episode.id}/measures/phq9", data=data)
-    second = client.post(f"/clients/episodes/{episode.id}/measures/phq9", data=data)
+    url = f"/clients/episodes/{episode.id}/measures/phq9"
+    form = client.get(url).get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', form).group(1)
+    data = _phq9([1] * 9, session_id=session.id, submission_key=key)
+    first = client.post(url, data=data)
+    second = client.post(url, data=data)
     assert first.headers["Location"] == second.headers["Location"]
     assert count(Administration) == 1
 

@@ -26,7 +26,7 @@ def test_settings_page_lists_every_instrument_with_sources(login_as, world: Worl
 def test_disabled_instrument_cannot_be_entered(client, login_as, world: World) -> None:
     login_as(world.ada).post("/admin/settings/instruments", data={"code": "gad7", "enabled": "0"})
     assert settings.disabled_instruments() == {"gad7"}
-    client.get("/logout")
+    client.post("/logout")
     episode = world.alices_client.current_episode
     therapist = login_as(world.alice)
     assert therapist.get(f"/clients/episodes/{episode.id}/measures/gad7").status_code == 404
@@ -45,7 +45,7 @@ def test_override_is_recorded_used_and_shown(client, login_as, world: World) -> 
     assert count(AuditEvent, AuditEvent.action == "threshold.override") == 1
     rules = measures.rules_for(measures.get_definition("phq9"))
     assert rules.cutoff.value == 12 and rules.cutoff.inclusive
-    client.get("/logout")
+    client.post("/logout")
     episode = world.alices_client.current_episode
     session = care.record_session(
         episode=episode, session_date=date(2026, 9, 2), attended=True, by=world.alice

@@ -65,7 +65,7 @@ def test_carol_cannot_resume_or_discard_alices_handover(
     login(client, world.alice)
     handover = start(client, world)
     client.post("/tablet/unlock", data={"secret": PASSWORD})
-    client.get("/logout")
+    client.post("/logout")
     login(client, world.carol)
     assert client.post(f"/tablet/handovers/{handover.id}/{action}").status_code == 404
     assert db.session.get(HandOver, handover.id).status == HandOverStatus.PAUSED

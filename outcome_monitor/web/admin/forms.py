@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
-    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -23,17 +22,18 @@ ROLE_CHOICES = [
 
 
 class UserForm(FlaskForm):
+    """A new account gets an invitation link; its owner chooses the password."""
+
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     team_id = SelectField(_l("Team"), coerce=int)
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10)])
-    submit = SubmitField(_l("Create user"))
+    submit = SubmitField(_l("Invite user"))
 
 
-class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10)])
-    submit = SubmitField(_l("Reset password"))
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    submit = SubmitField(_l("Change role"))
 
 
 class TeamsForm(FlaskForm):

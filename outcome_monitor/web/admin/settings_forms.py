@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    FloatField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -14,6 +13,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from outcome_monitor.web.validators import FiniteFloatField
 
 
 class InstrumentToggleForm(FlaskForm):
@@ -31,7 +32,7 @@ class OverrideForm(FlaskForm):
             SelectChoice("reliable_change", _l("Reliable-change threshold")),
         ],
     )
-    value = FloatField(
+    value = FiniteFloatField(
         _l("New value (leave empty to return to the published value)"), validators=[Optional()]
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
@@ -47,11 +48,11 @@ class ServiceOptionsForm(FlaskForm):
             SelectChoice("neighbours", _l("Nearest neighbours")),
         ],
     )
-    alert_budget = FloatField(
+    alert_budget = FiniteFloatField(
         _l("Alert budget: share of clients with an outcome alert by session 3 (0.2 = 20%)"),
         validators=[InputRequired(), NumberRange(0.01, 0.9)],
     )
-    red_alert_budget = FloatField(
+    red_alert_budget = FiniteFloatField(
         _l("... of which red (0.1 = 10%)"),
         validators=[InputRequired(), NumberRange(0.01, 0.9)],
     )
@@ -65,7 +66,7 @@ class ServiceOptionsForm(FlaskForm):
     overdue_sessions = IntegerField(
         _l("... or after sessions without one"), validators=[InputRequired(), NumberRange(1, 50)]
     )
-    rupture_k = FloatField(
+    rupture_k = FiniteFloatField(
         _l("Alliance rupture: drop larger than k × SD, k ="),
         validators=[InputRequired(), NumberRange(0.5, 5)],
     )

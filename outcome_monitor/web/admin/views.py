@@ -1,26 +1,33 @@
+"""User and team management (admins only). Admins never choose or see a password: accounts
+get an invitation link and forgotten passwords a reset link, emailed or shown once."""
+
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+import sqlalchemy.orm as so
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Role, Team, User
-from outcome_monitor.services import ServiceError, accounts
+from outcome_monitor.services import ServiceError, accounts, invitations, mfa, sign_in
+from outcome_monitor.services.invitations import IssuedToken
+from outcome_monitor.services.mail import SmtpSettings
 from outcome_monitor.web.admin import bp
-from outcome_monitor.web.admin.forms import (
-    ConfirmForm,
-    ResetPasswordForm,
-    TeamForm,
-    TeamsForm,
-    UserForm,
-)
+from outcome_monitor.web.admin.forms import ConfirmForm, RoleForm, TeamForm, TeamsForm, UserForm
 from outcome_monitor.web.helpers import roles_required
 
 admin_required = roles_required(Role.ADMIN)
 NO_TEAM = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _teams() -> list[Team]:
@@ -31,6 +38,31 @@ def _team_choices(teams: list[Team]) -> list[SelectChoice]:
     return [SelectChoice(NO_TEAM, _("(no team)"))] + [SelectChoice(t.id, t.name) for t in teams]
 
 
+def _deliver(issued: IssuedToken) -> None:
+    """Email the link to the user when SMTP is set up; otherwise show it to the admin once."""
+    url = url_for("auth.set_password", token=issued.token, _external=True)
+    smtp = SmtpSettings.from_config(current_app.config)
+    if smtp is not None:
+        try:
+            invitations.send_link(issued=issued, url=url, smtp=smtp, by=current_user)
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The link was emailed to %(email)s.", email=issued.user.email), "success")
+            return
+    expiry = issued.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    flash(
+        _(
+            "Give this link to %(email)s yourself: it is shown only now and works once, "
+            "until %(expiry)s. %(url)s",
+            email=issued.user.email,
+            expiry=expiry,
+            url=url,
+        ),
+        "link",
+    )
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @admin_required
 def users():  # type: ignore[no-untyped-def]
@@ -38,22 +70,26 @@ def users():  # type: ignore[no-untyped-def]
     form = UserForm()
     form.team_id.choices = _team_choices(teams)
     if form.validate_on_submit():
-        team = db.session.get(Team, form.team_id.data) if form.team_id.data else None
         try:
-            user = accounts.create_user(
+            issued = invitations.invite_user(
                 email=form.email.data or "",
                 display_name=form.display_name.data or "",
                 role=Role(form.role.data),
-                password=form.password.data or "",
-                team=team,
+                team=next((t for t in teams if t.id == form.team_id.data), None),
                 by=current_user,
+                now=_now(),
+                valid_for=timedelta(days=current_app.config["INVITATION_VALID_DAYS"]),
             )
         except ServiceError as error:
-            form.email.errors.append(str(error))
+            form.email.errors = [str(error)]
         else:
-            flash(_("User %(email)s created.", email=user.email), "success")
+            _deliver(issued)
             return redirect(url_for("admin.users"))
-    all_users = db.session.scalars(sa.select(User).order_by(User.role, User.email))
+    all_users = db.session.scalars(
+        sa.select(User)
+        .options(so.selectinload(User.team), so.selectinload(User.supervised_teams))
+        .order_by(User.role, User.email)
+    )
     return render_template(
         "admin/users.html", users=all_users, form=form, team_form=TeamForm(), teams=teams
     )
@@ -87,9 +123,14 @@ def user_detail(user_id: int):  # type: ignore[no-untyped-def]
         "admin/user_detail.html",
         user=user,
         teams_form=teams_form,
-        password_form=ResetPasswordForm(),
+        role_form=RoleForm(role=user.role),
         confirm_form=ConfirmForm(),
+        locked_until=sign_in.locked_until(user, _now()),
     )
+
+
+def _back_to(user: User) -> Response:
+    return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -102,20 +143,63 @@ def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
             flash(_("Account updated."), "success")
         except ServiceError as error:
             flash(str(error), "error")
-    return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _back_to(user)
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
 @admin_required
-def reset_password(user_id: int):  # type: ignore[no-untyped-def]
+def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
     user = db.get_or_404(User, user_id)
-    form = ResetPasswordForm()
+    if ConfirmForm().validate_on_submit():
+        try:
+            issued = invitations.issue_password_reset(
+                user=user,
+                by=current_user,
+                now=_now(),
+                valid_for=timedelta(hours=current_app.config["PASSWORD_RESET_VALID_HOURS"]),
+            )
+        except ServiceError as error:
+            flash(str(error), "error")
+        else:
+            _deliver(issued)
+    return _back_to(user)
+
+
+@bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
+@admin_required
+def reset_mfa(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            mfa.reset(user=user, by=current_user, now=_now())
+            flash(_("Two-factor sign-in removed; the user sets it up again."), "success")
+        except ServiceError as error:
+            flash(str(error), "error")
+    return _back_to(user)
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@admin_required
+def lift_lock(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        sign_in.lift_lock(user=user, by=current_user)
+        flash(_("Signing in is possible again."), "success")
+    return _back_to(user)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@admin_required
+def change_role(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
     if form.validate_on_submit():
-        accounts.reset_password(user=user, password=form.password.data or "", by=current_user)
-        flash(_("Password reset."), "success")
-    else:
-        flash(_("The password must have at least 10 characters."), "error")
-    return redirect(url_for("admin.user_detail", user_id=user.id))
+        try:
+            accounts.change_role(user=user, role=Role(form.role.data), by=current_user)
+            flash(_("Role saved."), "success")
+        except ServiceError as error:
+            flash(str(error), "error")
+    return _back_to(user)
 
 
 @bp.route("/users/<int:user_id>/teams", methods=["POST"])
@@ -138,4 +222,4 @@ def assign_teams(user_id: int):  # type: ignore[no-untyped-def]
             flash(_("Teams saved."), "success")
         except ServiceError as error:
             flash(str(error), "error")
-    return redirect(url_for("admin.user_detail", user_id=user.id))
+    return _back_to(user)

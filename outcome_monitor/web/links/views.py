@@ -53,11 +53,35 @@ def _failure_limit() -> str:
     return str(current_app.config.get("LINK_FAILURE_RATE_LIMIT") or "10 per minute")
 
 
-# Every client-side link page shares one counter per address; failed lookups (unknown, used or
-# expired tokens) have a stricter one of their own against guessing.
-link_use = limiter.shared_limit(_use_limit, scope="remote-link")
+def _token_limit() -> str:
+    return str(current_app.config.get("LINK_TOKEN_RATE_LIMIT") or "60 per minute")
+
+
+def _token_key() -> str:
+    """The per-token counter's key: a digest, so no usable token sits in the limiter's store."""
+    return links.hash_token(str((request.view_args or {}).get("token", ""))[:200])
+
+
+def _issued_token() -> bool:
+    """Whether the token in the URL is one this service issued (looked up once per request)."""
+    key = "outcome_monitor.link_token_issued"
+    if key not in request.environ:
+        token = str((request.view_args or {}).get("token", ""))
+        request.environ[key] = links.is_issued(token)
+    return bool(request.environ[key])
+
+
+# Each token has its counter, wherever its requests come from. Tokens the service never issued
+# (guesses) also count per address, failures more strictly; an issued link is exempt from the
+# per-address counters, so someone guessing behind a clinic's shared address locks out only
+# their own guesses, not the clients answering real links from the same address.
+link_token = limiter.shared_limit(_token_limit, scope="remote-link-token", key_func=_token_key)
+link_use = limiter.shared_limit(_use_limit, scope="remote-link", exempt_when=_issued_token)
 link_failures = limiter.shared_limit(
-    _failure_limit, scope="remote-link-failures", deduct_when=lambda r: r.status_code in (404, 410)
+    _failure_limit,
+    scope="remote-link-failures",
+    deduct_when=lambda r: r.status_code in (404, 410),
+    exempt_when=_issued_token,
 )
 
 
@@ -72,6 +96,7 @@ def _link_or_gone(token: str) -> RemoteLink:
 
 
 @bp.route("/l/<token>")
+@link_token
 @link_use
 @link_failures
 def start(token: str) -> ViewResult:
@@ -93,6 +118,7 @@ def _welcome(link: RemoteLink, token: str, form: BeginForm) -> str:
 
 
 @bp.route("/l/<token>/begin", methods=["POST"])
+@link_token
 @link_use
 @link_failures
 def begin(token: str) -> ViewResult:
@@ -107,6 +133,7 @@ def begin(token: str) -> ViewResult:
 
 
 @bp.route("/l/<token>/q/<code>", methods=["GET", "POST"])
+@link_token
 @link_use
 @link_failures
 def measure(token: str, code: str) -> ViewResult:
@@ -138,12 +165,13 @@ def _submit(link: RemoteLink, token: str, code: str) -> ViewResult:
         return _page(link, token, code, str(error), error.missing)
     except ServiceError as error:
         return _page(link, token, code, str(error)), 400
-    if link.used_at is not None:
+    if next_measure(link) is None:  # also when a simultaneous submit recorded it first
         return redirect(url_for(".done"))
     return redirect(url_for(".start", token=token))
 
 
 @bp.route("/l/<token>/answer", methods=["POST"])
+@link_token
 @link_use
 @link_failures
 def answer(token: str) -> ViewResult | tuple[Response, int]:

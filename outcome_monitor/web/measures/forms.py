@@ -10,16 +10,17 @@ which is stored as unanswered and raises the risk workflow.
 from __future__ import annotations
 
 import math
-import uuid
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, RadioField, SelectChoice, SelectField, SubmitField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from outcome_monitor.core.definitions import InstrumentDefinition, Item, ItemKind
+from outcome_monitor.services.submissions import MAX_TOKEN_LENGTH
+from outcome_monitor.web.validators import FiniteFloatField
 
 
 def item_field_name(item: Item) -> str:
@@ -35,7 +36,9 @@ def item_label(definition: InstrumentDefinition, item: Item, language: str | Non
 
 
 def _one_decimal(form: Any, field: Any) -> None:
-    if field.data is not None and not math.isclose(field.data * 10, round(field.data * 10)):
+    if field.data is None or not math.isfinite(field.data):
+        return  # a missing mark is allowed; a non-finite one is refused by FiniteFloatField
+    if not math.isclose(field.data * 10, round(field.data * 10)):
         raise ValidationError(_("Use at most one decimal, e.g. 7.5."))
 
 
@@ -75,8 +78,8 @@ def _likert_field(definition: InstrumentDefinition, item: Item) -> RadioField:
     )
 
 
-def _vas_field(definition: InstrumentDefinition, item: Item) -> FloatField:
-    return FloatField(
+def _vas_field(definition: InstrumentDefinition, item: Item) -> FiniteFloatField:
+    return FiniteFloatField(
         item_label(definition, item),
         validators=[
             Optional(),
@@ -94,7 +97,9 @@ def administration_form(
 
     class AdministrationForm(FlaskForm):
         session_id = SelectField(_l("Session"), coerce=int, choices=sessions)
-        submission_key = HiddenField(default=lambda: uuid.uuid4().hex)
+        # A token issued by the server for this user and episode (services.submissions); the
+        # view replaces a missing or refused one. Longer than any issued token: refused here.
+        submission_key = HiddenField(validators=[Length(max=MAX_TOKEN_LENGTH)])
         submit = SubmitField(_l("Save and interpret"))
 
     for item in definition.items:

@@ -31,7 +31,7 @@ from outcome_monitor.services.drafts import IncompleteMeasure
 from outcome_monitor.services.settings import get_settings
 from outcome_monitor.web.tablet import bp
 from outcome_monitor.web.tablet.forms import BeginForm, UnlockForm
-from outcome_monitor.web.tablet.guard import KIOSK_KEY
+from outcome_monitor.web.tablet.guard import KIOSK_KEY, leave_client_mode
 from outcome_monitor.web.tablet.questions import (
     language_names,
     languages_for,
@@ -218,7 +218,11 @@ def kiosk_unlock() -> ViewResult:
     if form.validate_on_submit():
         try:
             user = handovers.unlock_handover(
-                handover=handover, email=form.email.data, secret=form.secret.data or "", now=_now()
+                handover=handover,
+                email=form.email.data,
+                secret=form.secret.data or "",
+                now=_now(),
+                pin_attempts=current_app.config["UNLOCK_PIN_ATTEMPTS"],
             )
         except ServiceError as error:
             form.secret.errors = [str(error)]
@@ -236,10 +240,11 @@ def _closed_screen(handover: HandOver, form: UnlockForm, asked: bool = False) ->
 
 def _leave_client_mode(handover: HandOver, user_id: int) -> Response:
     """Back to staff pages: the same login if its owner unlocked, else a fresh login."""
-    session.pop(KIOSK_KEY, None)
+    same_login = current_user.is_authenticated and current_user.id == user_id
+    leave_client_mode(same_login=same_login)
     client_page = url_for("clients.detail", client_id=handover.episode.client_id)
     message = unlock_message(handover)
-    if current_user.is_authenticated and current_user.id == user_id:
+    if same_login:
         flash(message, "success")
         return redirect(client_page)
     logout_user()

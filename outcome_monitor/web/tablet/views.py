@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -27,7 +27,7 @@ from outcome_monitor.services.settings import get_settings
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 from outcome_monitor.web.tablet import bp
 from outcome_monitor.web.tablet.forms import PinForm, StartHandOverForm
-from outcome_monitor.web.tablet.guard import KIOSK_KEY
+from outcome_monitor.web.tablet.guard import enter_client_mode
 
 NO_SESSION = 0
 
@@ -74,7 +74,7 @@ def start(episode_id: int) -> Response:
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(back)
-    session[KIOSK_KEY] = handover.id
+    enter_client_mode(handover.id)
     return redirect(url_for(".kiosk"))
 
 
@@ -93,7 +93,7 @@ def resume(handover_id: int) -> Response:
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for("clients.detail", client_id=handover.episode.client_id))
-    session[KIOSK_KEY] = handover.id
+    enter_client_mode(handover.id)
     return redirect(url_for(".kiosk"))
 
 
