@@ -94,7 +94,7 @@ def test_record_review_stores_it_with_one_audit_row(world: World) -> None:
     )
     assert isinstance(row.decision, ReviewDecision)  # loaded back as the enum
     assert row.follow_up_on == TODAY + timedelta(weeks=2)
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > 0)).all()[before:]
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()[before:]
     assert [(e.action, e.object_id) for e in events] == [("supervision.review", str(row.id))]
     assert events[0].details["decision"] == "change_plan"
     assert events[0].actor_id == world.sam.id
