@@ -318,7 +318,8 @@ def submit_measure(
     4. A concurrent duplicate that won the race for the measure's key: its administration is
        returned (the losing transaction is rolled back).
     """
-    try:
+
+    def stage_all() -> RecordedAdministration:
         stage_answers(owner=owner, code=code, answers=answers, now=now, declined=declined)
         try:
             recorded = stage_measure(owner=owner, code=code, entry_mode=entry_mode, now=now)
@@ -327,25 +328,29 @@ def submit_measure(
             raise
         if recorded.created and next_measure(owner) is None:
             finish()  # only the request that recorded the last measure ends the sitting
-        db.session.commit()
-    except sa.exc.IntegrityError as error:
-        db.session.rollback()
-        return _already_recorded(owner, code, error)
-    except submissions.ForeignSubmission:
-        db.session.rollback()
-        raise NotRecorded() from None
-    except BaseException:
-        db.session.rollback()
-        raise
-    return recorded
+        return recorded
+
+    return _committed(owner, code, stage_all)
 
 
 def record_measure(
     *, owner: Sitting, code: str, entry_mode: EntryMode, now: datetime
 ) -> RecordedAdministration:
     """Score the drafts of one measure (idempotent per measure); one transaction."""
+    return _committed(
+        owner,
+        code,
+        lambda: stage_measure(owner=owner, code=code, entry_mode=entry_mode, now=now),
+    )
+
+
+def _committed(
+    owner: Sitting, code: str, stage: Callable[[], RecordedAdministration]
+) -> RecordedAdministration:
+    """Run ``stage`` and commit once; a lost race for the measure's key returns the winner's
+    administration, a key of another scope is NotRecorded, anything else rolls back."""
     try:
-        recorded = stage_measure(owner=owner, code=code, entry_mode=entry_mode, now=now)
+        recorded = stage()
         db.session.commit()
     except sa.exc.IntegrityError as error:
         db.session.rollback()
