@@ -118,10 +118,8 @@ def _require_mfa_enrolment() -> WerkzeugResponse | None:
     return None
 
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+def _no_store(response: Response) -> Response:
+    """Pages with client data are never cached (the security headers are set in security.py)."""
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -135,7 +133,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_forget_cached_login)
     app.before_request(_expire_session)
     app.before_request(_require_mfa_enrolment)
-    app.after_request(_security_headers)
+    app.after_request(_no_store)
     for code in (403, 404):
         app.register_error_handler(code, _error_page(code))
 
