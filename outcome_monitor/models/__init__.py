@@ -7,6 +7,7 @@ from outcome_monitor.models.alert import Alert, AlertStatus
 from outcome_monitor.models.api_token import ApiToken, TokenScope, TokenState
 from outcome_monitor.models.audit import AuditEvent, AuditOutcome
 from outcome_monitor.models.care import Client, Episode, EpisodeStatus, TherapySession
+from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.models.credentials import (
     AccountToken,
     LoginThrottle,
@@ -33,6 +34,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "AuditOutcome",
+    "CaseStatus",
     "Client",
     "DraftAnswer",
     "EntryMode",
