@@ -3,9 +3,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.models import (
     AuditEvent,
+    CaseStatus,
     Client,
     Episode,
     EpisodeStatus,
@@ -35,7 +35,7 @@ def _snapshot() -> tuple:
     return clients, episodes, sessions
 
 
-# Each full seed takes seconds (two years of history and a refit): two seeds cover the four promises.
+# A full seed takes seconds (two years of history, a refit): two seeds cover the four promises.
 def test_seed_demo_builds_a_believable_service_with_a_generated_password(runner, client) -> None:
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
