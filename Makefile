@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint coverage-core scheduler bench clean-db
+.PHONY: run test test-fast lint coverage-core scheduler bench clean-db
 
 $(BIN)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ instance/demo-password: | $(BIN)/.installed
 
 run: $(BIN)/.installed instance/demo-password
 	$(FLASK) db upgrade
+	$(FLASK) refresh-status --missing
 	@echo ""
 	@echo "Demo logins (synthetic data only), password: $$(cat instance/demo-password)"
 	@echo "  therapist1@demo.local ... therapist4@demo.local, supervisor@demo.local, admin@demo.local"
@@ -36,6 +37,10 @@ run: $(BIN)/.installed instance/demo-password
 
 test: $(BIN)/.dev-installed
 	$(BIN)/pytest
+
+# The development loop: everything but the browser tests and those marked slow.
+test-fast: $(BIN)/.dev-installed
+	$(BIN)/pytest -q -m "not browser and not slow"
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
@@ -52,6 +57,12 @@ scheduler: $(BIN)/.installed
 bench: $(BIN)/.dev-installed
 	$(BIN)/python bench/bench_alerts.py
 	$(BIN)/python bench/bench_ruptures.py
+
+# The pages at a service's size under gunicorn (issue 12; docs/performance.md). SCALE=1.0 is the
+# issue's size (about 8 minutes; 20 with PG=postgresql://..., which also measures PostgreSQL).
+SCALE ?= 0.1
+bench-pages: $(BIN)/.dev-installed
+	$(BIN)/python bench/bench_pages.py --scale $(SCALE) $(if $(PG),--database-url $(PG))
 
 clean-db:
 	rm -f instance/outcome_monitor.db instance/demo-password

@@ -48,6 +48,15 @@ def env_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
+def env_choice(
+    environ: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]
+) -> str:
+    value = env_str(environ, name, default).upper()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
 ROLE_NAMES = ("admin", "supervisor", "therapist")
 
 
@@ -80,7 +89,24 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             env_str(env, "DATABASE_URL", default_db)
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Per worker process; PostgreSQL's default max_connections is 100, so keep
+        # workers x (pool size + overflow) + the scheduler below it (README, "Configuration").
+        self.DATABASE_POOL_SIZE = env_int(env, "DATABASE_POOL_SIZE", 5, minimum=1)
+        self.DATABASE_MAX_OVERFLOW = env_int(env, "DATABASE_MAX_OVERFLOW", 5)
+        self.DATABASE_POOL_RECYCLE = env_int(env, "DATABASE_POOL_RECYCLE", 1800, minimum=-1)
+        self.DATABASE_POOL_PRE_PING = env_bool(env, "DATABASE_POOL_PRE_PING", True)
+        self.SQLITE_BUSY_TIMEOUT_MS = env_int(env, "SQLITE_BUSY_TIMEOUT_MS", 5000)
+        # FULL: a commit survives a power cut (one fsync each); NORMAL: it survives a crash of
+        # the app, not of the machine, and costs no fsync (README, "Configuration").
+        self.SQLITE_SYNCHRONOUS = env_choice(env, "SQLITE_SYNCHRONOUS", "FULL", ("FULL", "NORMAL"))
+        # gzip only (not brotli or zstd): the one every browser and proxy speaks, and cheap
+        # enough per request; under 1 KB a response is not worth the CPU or the header.
+        self.COMPRESS_REGISTER = env_bool(env, "GZIP_RESPONSES", True)
+        self.COMPRESS_ALGORITHM = ["gzip"]
+        self.COMPRESS_LEVEL = 6
+        self.COMPRESS_MIN_SIZE = 1024
+        # A streamed response (an export) goes out as it is made, never buffered to compress.
+        self.COMPRESS_STREAMS = False
         self.SESSION_IDLE_MINUTES = env_int(env, "SESSION_IDLE_MINUTES", 30, minimum=1)
         self.SESSION_ABSOLUTE_HOURS = env_int(env, "SESSION_ABSOLUTE_HOURS", 12, minimum=1)
         self.LOGIN_MAX_FAILURES = env_int(env, "LOGIN_MAX_FAILURES", 10, minimum=1)
@@ -123,6 +149,19 @@ class Config:
         self.LINK_TOKEN_RATE_LIMIT = env_str(env, "LINK_TOKEN_RATE_LIMIT", "60 per minute")
         self.BABEL_DEFAULT_LOCALE = "en"
         self.WTF_CSRF_TIME_LIMIT = None
+
+    @property
+    def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict[str, object]:
+        """Pool settings for a server database; SQLite keeps Flask-SQLAlchemy's own pool.
+
+        A property, so a subclass that changes the database URL gets the options for it.
+        """
+        options: dict[str, object] = {"pool_pre_ping": self.DATABASE_POOL_PRE_PING}
+        if not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            options["pool_size"] = self.DATABASE_POOL_SIZE
+            options["max_overflow"] = self.DATABASE_MAX_OVERFLOW
+            options["pool_recycle"] = self.DATABASE_POOL_RECYCLE
+        return options
 
     def validate(self) -> None:
         """Refuse to run with a configuration that is unsafe for this environment."""

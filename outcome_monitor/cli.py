@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Role, Team
-from outcome_monitor.services import ServiceError, accounts, demo
+from outcome_monitor.services import ServiceError, accounts, case_status, demo
 
 outcomes = AppGroup("outcomes", help="Analyses for service evaluators (work on CSV files).")
 
@@ -66,6 +66,16 @@ def seed_demo_command(password: str | None) -> None:
         click.echo("Password unchanged (run with --password to set one).")
 
 
+@click.command("refresh-status")
+@click.option(
+    "--missing", is_flag=True, help="Only episodes without a stored status (after an upgrade)."
+)
+def refresh_status_command(missing: bool) -> None:
+    """Recompute the stored status of every episode (the caseload and the queue read it)."""
+    done = case_status.refresh_stored(missing_only=missing)
+    click.echo(f"Stored status refreshed for {done} episode(s).")
+
+
 def register(app: Flask) -> None:
     from outcome_monitor.analysis.backtest_cli import backtest_command
     from outcome_monitor.analysis.clinsig_cli import clinical_significance
@@ -74,6 +84,7 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(refresh_status_command)
     for command in (clinical_significance, backtest_command, simulate_command):
         if command.name not in outcomes.commands:
             outcomes.add_command(command)

@@ -57,10 +57,21 @@ def _operator() -> str | None:
 @click.option("--dry-run", is_flag=True, help="Check everything and write nothing.")
 @click.option("--team", default=None, help="Every therapist (and existing client) is in this team.")
 @click.option("--refit", is_flag=True, help="Refit the trajectory models after the import.")
-def import_scores_command(file: Path, dry_run: bool, team: str | None, refit: bool) -> None:
+@click.option(
+    "--evaluate-open",
+    is_flag=True,
+    help="After the import, run the alert rules once for every episode the file leaves open, "
+    "as of its last score, so ongoing clients start with their open alerts and status "
+    "(without it imported scores raise no alerts).",
+)
+def import_scores_command(
+    file: Path, dry_run: bool, team: str | None, refit: bool, evaluate_open: bool
+) -> None:
     """Import historic scores from FILE (long-format CSV, UTF-8; see docs/interop.md)."""
     if refit and dry_run:
         raise click.UsageError("--refit runs after a real import; leave out --dry-run.")
+    if evaluate_open and dry_run:
+        raise click.UsageError("--evaluate-open runs after a real import; leave out --dry-run.")
     bars = ProgressBars()
     try:
         with file.open("rb") as stream:
@@ -74,12 +85,15 @@ def import_scores_command(file: Path, dry_run: bool, team: str | None, refit: bo
                 operator=_operator(),
                 size=file.stat().st_size,
                 progress=bars,
+                evaluate_open=evaluate_open,
             )
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     finally:
         bars.close()
     _report_import(file, result, dry_run)
+    if result.evaluated is not None:
+        click.echo(result.evaluated.text())
     if refit:
         click.echo(refit_summary())
 

@@ -20,6 +20,7 @@ from outcome_monitor.core.change import (
     ChangeCategory,
     CutoffStatus,
     categorise,
+    categorise_index,
     cutoff_a,
     cutoff_b,
     cutoff_c,
@@ -191,24 +192,27 @@ def _classifier(
 
     def classify(pair: Pair) -> ClientChange:
         index = _index(pair, sample, settings)
-        status = None if cutoff is None else _status(pair, sample, settings, cutoff)
-        category = categorise(
-            improved=d * index > critical, deteriorated=d * index < -critical, status=status
-        )
+        if settings.method is Method.HA and cutoff is not None:
+            status = _ha_status(pair, sample, settings, cutoff)
+            category = categorise(
+                improved=d * index > critical, deteriorated=d * index < -critical, status=status
+            )
+        else:  # observed scores against the cut-off (§1.3)
+            category = categorise_index(
+                index=index, critical=critical, direction=d, pre=pair.pre, post=pair.post,
+                cutoff=cutoff,
+            )  # fmt: skip
         return ClientChange(pair.id, pair.pre, pair.post, index, category)
 
     return classify
 
 
-def _status(
+def _ha_status(
     pair: Pair, sample: rm.SampleMoments, settings: Settings, cutoff: float
 ) -> CutoffStatus:
-    """Observed scores against the cut-off (§1.3); for HA the individual CS index, whose
-    uncertain zone is neither functional nor dysfunctional (``rci_methods.ha_status``)."""
-    d = settings.direction
-    if settings.method is Method.HA:
-        return rm.ha_status(
-            pre=pair.pre, post=pair.post, sample=sample, reliability=settings.reliability,
-            direction=d, cutoff=cutoff,
-        )  # fmt: skip
-    return CutoffStatus(d * pair.pre < d * cutoff, d * pair.post > d * cutoff)
+    """For HA the individual CS index against the cut-off, whose uncertain zone is neither
+    functional nor dysfunctional (``rci_methods.ha_status``)."""
+    return rm.ha_status(
+        pre=pair.pre, post=pair.post, sample=sample, reliability=settings.reliability,
+        direction=settings.direction, cutoff=cutoff,
+    )  # fmt: skip

@@ -36,7 +36,7 @@ def open_text(path: Path) -> io.StringIO:
     return io.StringIO(read_text(path), newline="")
 
 
-class CheckedDictReader(csv.DictReader):  # type: ignore[type-arg]
+class CheckedDictReader(csv.DictReader):
     """A DictReader whose errors are AnalysisErrors naming the file and line.
 
     A row with fewer fields than the header is an error, not a row with blanks: a blank is a

@@ -3,7 +3,6 @@ service as the card on the client page (one checklist and note for every open re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort
@@ -22,6 +21,7 @@ from outcome_monitor.api.schemas import (
     page,
 )
 from outcome_monitor.models import Episode
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, attention
 
 
@@ -70,7 +70,7 @@ def acknowledge_card(body: dict[str, Any], episode_id: int) -> dict[str, Any]:
             actions=[a.value for a in body["actions"]],
             note=body["note"],
             by=current_user,
-            now=datetime.now(UTC),
+            now=utcnow(),
             version=body["version"],
         )
     except ServiceError as error:

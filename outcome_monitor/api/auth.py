@@ -91,7 +91,7 @@ def token_only(blueprint: Blueprint) -> None:
     """Make a blueprint on a token path token-only: no CSRF check (there is no cookie to ride
     on) and a 401 instead of the login page's redirect for a request without a usable token."""
     csrf.exempt(blueprint)
-    login_manager.blueprint_login_views[blueprint.name] = None  # type: ignore[assignment]
+    login_manager.blueprint_login_views[blueprint.name] = None
 
 
 def leave_sessions_alone(app: Flask) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 from flask.cli import AppGroup
 
 from outcome_monitor.models import TokenScope
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, api_tokens
 
 api_token_cli = AppGroup("api-token", help="Personal access tokens for the REST API.")
@@ -39,7 +38,7 @@ def create_command(email: str, expires_days: int, scope: str, name: str) -> None
             scope=TokenScope(scope),
             expires_days=expires_days,
             by=None,
-            now=datetime.now(UTC),
+            now=utcnow(),
         )
     except ServiceError as error:
         raise click.ClickException(str(error)) from None

@@ -47,7 +47,9 @@ def sessions(episode: Episode, *, limit: int, offset: int) -> tuple[list[Therapy
 def administrations(
     episode: Episode, *, limit: int, offset: int
 ) -> tuple[list[Administration], int]:
-    query = sa.select(Administration).where(Administration.episode_id == episode.id)
+    query = sa.select(Administration).where(
+        Administration.episode_id == episode.id, Administration.current()
+    )
     return paged(query, Administration.created_at, Administration.id, limit=limit, offset=offset)
 
 

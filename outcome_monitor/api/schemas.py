@@ -114,6 +114,16 @@ class AdministrationSchema(ma.Schema):
     entry_mode = EnumValue(EntryMode, by_value=True, required=True)
     entered_by_id = fields.Integer(allow_none=True, required=True)
     created_at = fields.DateTime(required=True)
+    voided_at = fields.DateTime(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Set when the score was voided or corrected: it counts nowhere."},
+    )
+    replaced_by_id = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The administration that corrected this one, if any."},
+    )
 
 
 class AdministrationIn(ma.Schema):

@@ -109,7 +109,10 @@ def _administrations(
         sa.select(Administration, Episode.client_id)
         .join(Episode, Administration.episode_id == Episode.id)
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
-        .where(Administration.instrument_code.in_(sorted(instrument_codes)))
+        .where(
+            Administration.instrument_code.in_(sorted(instrument_codes)),
+            Administration.current(),
+        )
         .options(so.selectinload(Administration.session))
         .order_by(Episode.client_id, Episode.opened_on, TherapySession.number, Administration.id)
         .execution_options(yield_per=BATCH)

@@ -39,7 +39,7 @@ from outcome_monitor.models import (
     TherapySession,
     User,
 )
-from outcome_monitor.services import ServiceError
+from outcome_monitor.services import ServiceError, case_status
 from outcome_monitor.services.access import visible_clients
 from outcome_monitor.services.audit import record
 
@@ -101,6 +101,8 @@ def import_bundle(
         if writer.errors:
             raise ImportRefused(sorted(writer.errors, key=lambda e: (e.index or 0, e.field)))
         return report
+    # The scores bypass record_administration: their episodes' stored status follows here.
+    case_status.refresh_many(e.id for e in writer.episodes)
     record(by=by, action="fhir.import", obj=None, object_type="Bundle", details=_summary(report))
     db.session.commit()
     return report
@@ -130,6 +132,7 @@ class _Writer:
         self.created_codes: set[str] = set()
         self.seen: dict[tuple[str, str, date], int] = {}
         self.seen_keys: dict[str, int] = {}
+        self.episodes: list[Episode] = []
 
     def run(self) -> ImportReport:
         responses = sorted(self.parsed.responses, key=lambda r: (r.client_code, r.on, r.index))
@@ -241,6 +244,7 @@ class _Writer:
                 "mode": EntryMode.IMPORT,
             },
         )
+        self.episodes.append(episode)
         return administration
 
     def _episode(self, client: Client, response: ParsedResponse) -> Episode | None:

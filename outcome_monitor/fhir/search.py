@@ -85,7 +85,7 @@ def administrations(
     with_total: bool = False,
 ) -> Page:
     """A page of the client's administrations in the order given (session, then saved)."""
-    where = [Episode.client_id == client.id]
+    where = [Episode.client_id == client.id, Administration.current()]
     if instrument_codes is not None:
         where.append(Administration.instrument_code.in_(sorted(instrument_codes)))
     if with_total:

@@ -52,7 +52,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     # No login view for this blueprint: Flask-Login answers 401 (an OperationOutcome) instead
     # of redirecting an API client to the HTML login page.
-    login_manager.blueprint_login_views[bp.name] = None  # type: ignore[assignment]
+    login_manager.blueprint_login_views[bp.name] = None
 
 
 class BadParameter(Exception):

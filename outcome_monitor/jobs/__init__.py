@@ -1,20 +1,20 @@
 """The job table: every scheduled job as data (stable id, module-level function, trigger).
 
-Nothing is built at import time: ``job_table(timezone)`` makes the triggers, each with the
-service's explicit time zone (a trigger without one would follow the host's zone).
+The ids, descriptions, triggers and quiet limits live in ``services.job_schedule`` (the admin
+page shows them too, and the web does not import ``jobs``); this module binds each id to its
+function. Nothing is built at import time: ``job_table(timezone)`` makes the triggers, each
+with the service's explicit time zone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from dataclasses import dataclass, fields
+from datetime import tzinfo
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from outcome_monitor.jobs.runs import JobResult, service_timezone
+from outcome_monitor.jobs.runs import JobResult
 from outcome_monitor.jobs.tasks import (
     escalation_job,
     overdue_job,
@@ -22,6 +22,7 @@ from outcome_monitor.jobs.tasks import (
     retention_job,
     scheduled_links_job,
 )
+from outcome_monitor.services.job_schedule import JOB_IDS, ScheduledJob, scheduled_jobs
 
 __all__ = [
     "JOB_IDS",
@@ -30,74 +31,28 @@ __all__ = [
     "UnknownJob",
     "find_job",
     "job_table",
-    "service_timezone",
 ]
 
-JOB_IDS = (
-    "refit_models",
-    "escalate_alerts",
-    "overdue_measures",
-    "send_scheduled_links",
-    "purge_expired_records",
-)
+JOB_FUNCTIONS: dict[str, Callable[[Flask], JobResult]] = {
+    "refit_models": refit_job,
+    "escalate_alerts": escalation_job,
+    "overdue_measures": overdue_job,
+    "send_scheduled_links": scheduled_links_job,
+    "purge_expired_records": retention_job,
+}
 
 
 @dataclass(frozen=True)
-class JobSpec:
-    """One scheduled job. ``quiet_limit``: no success for longer than this and the admin page
-    warns that the job has stopped."""
+class JobSpec(ScheduledJob):
+    """A scheduled job and the function the scheduler calls with the app."""
 
-    id: str
     func: Callable[[Flask], JobResult]
-    description: str
-    schedule: str
-    trigger: BaseTrigger
-    quiet_limit: timedelta
 
 
 def job_table(timezone: tzinfo) -> tuple[JobSpec, ...]:
-    return (
-        JobSpec(
-            id="refit_models",
-            func=refit_job,
-            description="Refit the expected-trajectory models from the closed episodes",
-            schedule="daily at 02:00",
-            trigger=CronTrigger(hour=2, minute=0, timezone=timezone),
-            quiet_limit=timedelta(hours=26),
-        ),
-        JobSpec(
-            id="escalate_alerts",
-            func=escalation_job,
-            description="Escalate red and risk alerts left unacknowledged too long",
-            schedule="hourly at :05",
-            trigger=CronTrigger(minute=5, timezone=timezone),
-            quiet_limit=timedelta(hours=2),
-        ),
-        JobSpec(
-            id="overdue_measures",
-            func=overdue_job,
-            description="Raise or clear 'overdue outcome measure' alerts on active episodes",
-            schedule="hourly at :10",
-            trigger=CronTrigger(minute=10, timezone=timezone),
-            quiet_limit=timedelta(hours=2),
-        ),
-        JobSpec(
-            id="send_scheduled_links",
-            func=scheduled_links_job,
-            description="Issue the links therapists scheduled for today; email them if possible",
-            schedule="hourly at :15",
-            trigger=CronTrigger(minute=15, timezone=timezone),
-            quiet_limit=timedelta(hours=2),
-        ),
-        JobSpec(
-            id="purge_expired_records",
-            func=retention_job,
-            description="Erase the clients whose episodes all closed longer ago than the "
-            "retention period (RETENTION_YEARS)",
-            schedule="daily at 03:30",
-            trigger=CronTrigger(hour=3, minute=30, timezone=timezone),
-            quiet_limit=timedelta(hours=26),
-        ),
+    return tuple(
+        JobSpec(**{f.name: getattr(job, f.name) for f in fields(job)}, func=JOB_FUNCTIONS[job.id])
+        for job in scheduled_jobs(timezone)
     )
 
 

@@ -11,14 +11,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from outcome_monitor.jobs import JOB_IDS, job_table, service_timezone
+from outcome_monitor.jobs import JOB_IDS, job_table
 from outcome_monitor.jobs.runner import build_scheduler, run_job
+from outcome_monitor.services.clock import service_timezone
 
 scheduler_cli = AppGroup("scheduler", help="Scheduled jobs (run the scheduler as its own process).")
 
 
 def _app() -> Flask:
-    return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def _stop(signum: int, frame: Any) -> NoReturn:

@@ -10,7 +10,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from outcome_monitor.jobs import JobResult, find_job, job_table, service_timezone
+from outcome_monitor.jobs import JobResult, find_job, job_table
+from outcome_monitor.services.clock import service_timezone
 
 # A run may start this late (e.g. after a busy moment) before it is skipped until next time.
 MISFIRE_GRACE_SECONDS = 15 * 60

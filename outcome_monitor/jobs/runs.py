@@ -1,8 +1,6 @@
-"""Running a job and keeping its record: a ``JobRun`` row per run (start, end, summary, error).
-
-The record is written in its own transactions around the job's work, so a job that fails
-(and rolls back its work) still leaves a row saying when and why. These rows are the
-scheduler's bookkeeping, not clinical data, hence no audit rows.
+"""Running a job and keeping its record: a ``JobRun`` row per run (start, end, summary, error),
+written by ``services.job_runs`` in its own transactions around the job's work, so a job that
+fails (and rolls back its work) still leaves a row saying when and why.
 """
 
 from __future__ import annotations
@@ -13,13 +11,11 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import JobRun
-from outcome_monitor.models.types import utcnow
+from outcome_monitor.services import job_runs
 
 log = logging.getLogger("outcome_monitor.jobs")
 
@@ -40,7 +36,8 @@ def run_tracked(app: Flask, job_id: str, work: Callable[[datetime], str]) -> Job
     """Run ``work(now)`` in a fresh app context, recording start, success or error."""
     with app.app_context():
         started = time.monotonic()
-        run_id, now = _start(job_id)
+        run = job_runs.start_run(job_id)
+        run_id, now = run.id, run.started_at
         try:
             summary = work(now)
         except Exception:
@@ -54,28 +51,7 @@ def run_tracked(app: Flask, job_id: str, work: Callable[[datetime], str]) -> Job
         return result
 
 
-def _start(job_id: str) -> tuple[int, datetime]:
-    run = JobRun(job_id=job_id, started_at=utcnow())
-    db.session.add(run)
-    db.session.commit()
-    return run.id, run.started_at
-
-
 def _finish(run_id: int, *, succeeded: bool, text: str) -> JobResult:
-    run = db.session.get_one(JobRun, run_id)
-    run.finished_at, run.succeeded = utcnow(), succeeded
-    if succeeded:
-        run.summary = text
-    else:
-        run.error = text
-    db.session.commit()
+    run = job_runs.finish_run(run_id, succeeded=succeeded, text=text)
+    assert run.finished_at is not None
     return JobResult(run.job_id, succeeded, run.started_at, run.finished_at, run.summary, run.error)
-
-
-def service_timezone(app: Flask) -> ZoneInfo:
-    """The zone the service's clocks run on (``SERVICE_TIMEZONE``, e.g. Europe/London)."""
-    name = app.config["SERVICE_TIMEZONE"]
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"SERVICE_TIMEZONE {name!r} is not a known time zone") from None

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
-from outcome_monitor.jobs.runs import JobResult, run_tracked, service_timezone
+from outcome_monitor.jobs.runs import JobResult, run_tracked
 from outcome_monitor.services import alerting, link_schedules, refit, retention
+from outcome_monitor.services.clock import service_today
 from outcome_monitor.services.mail import SmtpSettings
 from outcome_monitor.services.settings import get_settings
 
@@ -47,8 +48,7 @@ def _escalate(now: datetime) -> str:
 
 
 def _overdue(now: datetime) -> str:
-    # "Today" is the clinic's date, not UTC's: at 00:30 in London it is already tomorrow.
-    today = now.astimezone(service_timezone(current_app)).date()
+    today = service_today(current_app, now)
     overdue = alerting.check_overdue(today=today, now=now)
     return f"{overdue} active episodes have an overdue outcome measure"
 
@@ -56,7 +56,7 @@ def _overdue(now: datetime) -> str:
 def _send_scheduled_links(now: datetime) -> str:
     config = current_app.config
     summary = link_schedules.issue_due_links(
-        today=now.astimezone(service_timezone(current_app)).date(),
+        today=service_today(current_app, now),
         now=now,
         smtp=SmtpSettings.from_config(config),
         base_url=config.get("PUBLIC_BASE_URL"),
@@ -66,6 +66,6 @@ def _send_scheduled_links(now: datetime) -> str:
 
 
 def _purge_expired(now: datetime) -> str:
-    today = now.astimezone(service_timezone(current_app)).date()
+    today = service_today(current_app, now)
     years = current_app.config["RETENTION_YEARS"]
     return retention.purge_expired(today=today, retention_years=years).text()

@@ -14,9 +14,9 @@ from outcome_monitor.models.credentials import (
     RecoveryCode,
     TokenPurpose,
 )
-from outcome_monitor.models.feedback import JobRun, TrajectoryModelVersion
 from outcome_monitor.models.handover import DraftAnswer, HandOver, HandOverStatus, RemoteLink
-from outcome_monitor.models.link_schedule import LinkSchedule, ScheduleOutcome
+from outcome_monitor.models.job_run import JobRun
+from outcome_monitor.models.link_schedule import LinkSchedule, ScheduleState
 from outcome_monitor.models.settings import InstrumentSetting, ServiceSetting, ThresholdOverride
 from outcome_monitor.models.supervision import (
     RequestSource,
@@ -24,6 +24,7 @@ from outcome_monitor.models.supervision import (
     SupervisionRequest,
     SupervisionReview,
 )
+from outcome_monitor.models.trajectory_model import TrajectoryModelVersion
 
 __all__ = [
     "AccessGrant",
@@ -52,7 +53,7 @@ __all__ = [
     "RequestSource",
     "ReviewDecision",
     "Role",
-    "ScheduleOutcome",
+    "ScheduleState",
     "ServiceSetting",
     "SupervisionRequest",
     "SupervisionReview",

@@ -11,8 +11,7 @@ import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import Team, User
-from outcome_monitor.models.credentials import str_enum
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class GrantKind(StrEnum):

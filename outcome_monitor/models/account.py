@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 
 from outcome_monitor.extensions import Model, db
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class Role(StrEnum):
@@ -44,10 +44,13 @@ class Team(Model):
 
 
 class User(UserMixin, Model):
+    # The admin's users list: by role, then email.
+    __table_args__ = (sa.Index("ix_user_role_email", "role", "email"),)
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     display_name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    role: so.Mapped[Role] = so.mapped_column(str_enum(Role))
     team_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("team.id"), index=True)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     # None until the user chooses one from an invitation or reset link.

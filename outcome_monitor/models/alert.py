@@ -9,11 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from outcome_monitor.core.alerts import AlertType, Severity
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.administration import Administration
 from outcome_monitor.models.care import Episode
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class AlertStatus(StrEnum):
@@ -34,15 +35,19 @@ class Alert(Model):
             sqlite_where=sa.text("status != 'resolved'"),
             postgresql_where=sa.text("status != 'resolved'"),
         ),
+        # The review queue and the API list read the unresolved alerts by episode (issue 12).
+        sa.Index("ix_alert_status_episode", "status", "episode_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     episode_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("episode.id"), index=True)
-    type: so.Mapped[str] = so.mapped_column(sa.String(40))
+    type: so.Mapped[AlertType] = so.mapped_column(str_enum(AlertType, length=40))
     # The measure the alert is about ("" for alerts about the episode, e.g. an overdue measure).
     instrument_code: so.Mapped[str] = so.mapped_column(sa.String(40), default="", server_default="")
-    severity: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=AlertStatus.OPEN)
+    severity: so.Mapped[Severity | None] = so.mapped_column(str_enum(Severity))
+    status: so.Mapped[AlertStatus] = so.mapped_column(
+        str_enum(AlertStatus), default=AlertStatus.OPEN
+    )
     reason_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     reason: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     administration_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("administration.id"))

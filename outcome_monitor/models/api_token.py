@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class TokenScope(StrEnum):
@@ -40,16 +40,7 @@ class ApiToken(Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(80))
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     prefix: so.Mapped[str] = so.mapped_column(sa.String(16))
-    scope: so.Mapped[TokenScope] = so.mapped_column(
-        sa.Enum(
-            TokenScope,
-            native_enum=False,
-            create_constraint=False,
-            length=20,
-            values_callable=lambda members: [m.value for m in members],
-            validate_strings=True,
-        )
-    )
+    scope: so.Mapped[TokenScope] = so.mapped_column(str_enum(TokenScope))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class AuditOutcome(StrEnum):
@@ -30,6 +30,13 @@ class AuditEvent(Model):
     client, so that they keep the pseudonymous ``client_code`` and nothing else.
     """
 
+    __table_args__ = (
+        # The lists' order, newest first: the whole trail, a client's log, refused only.
+        sa.Index("ix_audit_event_at_id", "at", "id"),
+        sa.Index("ix_audit_event_client_code_at_id", "client_code", "at", "id"),
+        sa.Index("ix_audit_event_outcome_at_id", "outcome", "at", "id"),
+    )
+
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
     action: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
@@ -38,14 +45,7 @@ class AuditEvent(Model):
     at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, index=True)
     details: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
     outcome: so.Mapped[AuditOutcome] = so.mapped_column(
-        sa.Enum(
-            AuditOutcome,
-            native_enum=False,
-            create_constraint=False,
-            length=20,
-            values_callable=lambda members: [m.value for m in members],
-            validate_strings=True,
-        ),
+        str_enum(AuditOutcome),
         default=AuditOutcome.ALLOWED,
         server_default=AuditOutcome.ALLOWED.value,
     )

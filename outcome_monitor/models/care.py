@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class EpisodeStatus(StrEnum):
@@ -45,14 +45,20 @@ class Client(Model):
 class Episode(Model):
     # ``label`` names an imported episode within its client (CSV import, issue 11); episodes
     # opened in the app have none (NULLs never collide in a unique constraint).
-    __table_args__ = (sa.UniqueConstraint("client_id", "label"),)
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "label"),
+        # The report and its drill-down: a therapist's episodes closed in a period.
+        sa.Index("ix_episode_therapist_status_closed", "therapist_id", "status", "closed_on"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("client.id"), index=True)
     therapist_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
     opened_on: so.Mapped[date]
     closed_on: so.Mapped[date | None]
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=EpisodeStatus.ACTIVE)
+    status: so.Mapped[EpisodeStatus] = so.mapped_column(
+        str_enum(EpisodeStatus), default=EpisodeStatus.ACTIVE
+    )
     closing_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
     label: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 

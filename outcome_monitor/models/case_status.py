@@ -14,9 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from outcome_monitor.core.trajectories import TrackStatus
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.care import Episode
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class CaseStatus(Model):
@@ -30,7 +31,9 @@ class CaseStatus(Model):
         sa.ForeignKey("episode.id", ondelete="CASCADE"), primary_key=True
     )
     # white / green / yellow / red / grey for the episode's primary outcome measure.
-    colour: so.Mapped[str] = so.mapped_column(sa.String(10), default="grey")
+    colour: so.Mapped[TrackStatus] = so.mapped_column(
+        str_enum(TrackStatus, length=10), default=TrackStatus.GREY
+    )
     measure_code: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     last_score: so.Mapped[float | None]
     last_score_on: so.Mapped[date | None]

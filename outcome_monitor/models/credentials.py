@@ -15,24 +15,12 @@ import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class TokenPurpose(StrEnum):
     INVITATION = "invitation"  # a new account chooses its first password
     PASSWORD_RESET = "password_reset"  # an existing account chooses a new one
-
-
-def str_enum(enum: type[StrEnum]) -> sa.Enum:
-    """A StrEnum column stored as its values in a VARCHAR(20), loaded back as the member."""
-    return sa.Enum(
-        enum,
-        native_enum=False,
-        create_constraint=False,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class AccountToken(Model):

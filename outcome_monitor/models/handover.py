@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.care import Episode, TherapySession
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class HandOverStatus(StrEnum):
@@ -48,7 +48,9 @@ class HandOver(Model):
     started_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     measures: so.Mapped[list[str]] = so.mapped_column(sa.JSON)
     language: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default=HandOverStatus.ACTIVE)
+    status: so.Mapped[HandOverStatus] = so.mapped_column(
+        str_enum(HandOverStatus), default=HandOverStatus.ACTIVE
+    )
     started_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     last_activity_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     finished_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -12,7 +12,7 @@ import sqlalchemy.orm as so
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.account import User
 from outcome_monitor.models.care import Episode
-from outcome_monitor.models.types import UTCDateTime, utcnow
+from outcome_monitor.models.types import UTCDateTime, str_enum, utcnow
 
 
 class ReviewDecision(StrEnum):
@@ -32,29 +32,20 @@ class RequestSource(StrEnum):
     BUTTON = "button"
 
 
-def _enum(enum: type[StrEnum]) -> sa.Enum:
-    """A StrEnum column stored as its values in a VARCHAR (no database enum type, no CHECK:
-    a new member needs no migration) and loaded back as the enum member."""
-    return sa.Enum(
-        enum,
-        native_enum=False,
-        create_constraint=False,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
-
-
 class SupervisionReview(Model):
     """One review of a client episode, recorded by a supervisor of the client's team."""
 
     __tablename__ = "supervision_review"
+    __table_args__ = (
+        # The latest review of each episode (the review queue's window function).
+        sa.Index("ix_supervision_review_latest", "episode_id", "reviewed_on", "id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     episode_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("episode.id"), index=True)
     reviewer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     reviewed_on: so.Mapped[date]
-    decision: so.Mapped[ReviewDecision] = so.mapped_column(_enum(ReviewDecision))
+    decision: so.Mapped[ReviewDecision] = so.mapped_column(str_enum(ReviewDecision))
     note: so.Mapped[str] = so.mapped_column(sa.Text)
     follow_up_on: so.Mapped[date | None]
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -86,7 +77,7 @@ class SupervisionRequest(Model):
     episode_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("episode.id"), index=True)
     requested_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     requested_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-    source: so.Mapped[RequestSource] = so.mapped_column(_enum(RequestSource))
+    source: so.Mapped[RequestSource] = so.mapped_column(str_enum(RequestSource))
     note: so.Mapped[str | None] = so.mapped_column(sa.Text)
     review_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("supervision_review.id"))
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Client, Episode, Role, User, team_supervisor
+from outcome_monitor.models import Administration, Client, Episode, Role, User, team_supervisor
 from outcome_monitor.services import NotFound
 
 
@@ -38,6 +38,17 @@ def get_episode(user: User, episode_id: int) -> Episode:
         raise NotFound(_l("No such episode."))
     get_client(user, episode.client_id)
     return episode
+
+
+def administration_for(user: User, administration_id: int) -> Administration:
+    """The administration, or NotFound when it does not exist or ``user`` may not see its
+    client (the treating therapist and the supervisors of the therapist's team may; admins
+    never: scores are clinical data)."""
+    administration = db.session.get(Administration, administration_id)
+    if administration is None:
+        raise NotFound(_l("No such score."))
+    get_episode(user, administration.episode_id)
+    return administration
 
 
 def assignable_therapists(user: User) -> list[User]:

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import GrantKind, Role, Team, User
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.security import hash_secret, verify_secret
-from outcome_monitor.services import ServiceError
+from outcome_monitor.services import ServiceError, paging
 from outcome_monitor.services.access_grants import grant, is_clinical, newest_grant_id, teams_of
 from outcome_monitor.services.audit import record
 
@@ -69,10 +72,12 @@ def add_user(
         password_hash=None,
         session_version=1,
     )
+    # Added before the query below: its autoflush would otherwise meet the team's new member
+    # outside the session (a SAWarning).
+    db.session.add(user)
     if user.role == Role.SUPERVISOR:
         # A new supervisor is told about grants from now on, not about the team's history.
         user.access_notices_seen_id = newest_grant_id()
-    db.session.add(user)
     record(
         by=by,
         action="user.create",
@@ -193,7 +198,7 @@ def change_role(*, user: User, role: Role, by: User) -> None:
     if user.role == role:
         return
     old = user.role
-    user.role = role.value
+    user.role = role
     if role != Role.SUPERVISOR:
         user.supervised_teams = []
     elif user.access_notices_seen_id is None:
@@ -216,3 +221,55 @@ def record_login(*, user: User, now: datetime, method: str) -> None:
     """A completed sign-in (after the second factor, if any); the caller commits."""
     user.last_login_at = now
     record(by=user, action="user.login", obj=user, details={"method": method})
+
+
+class AccountState(StrEnum):
+    """What the users list shows of an account: deactivated, invited (no password chosen
+    yet) or active."""
+
+    ACTIVE = "active"
+    INVITED = "invited"
+    DEACTIVATED = "deactivated"
+
+
+NO_TEAM = 0  # the team filter's value for "users in no team"
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """The users list's filters (each None: any). ``team_id`` is a team id or ``NO_TEAM``."""
+
+    role: Role | None = None
+    team_id: int | None = None
+    state: AccountState | None = None
+
+
+def user_page(filters: UserFilter, *, page: int) -> paging.Page[User]:
+    """One page of the accounts by role then email (index ``ix_user_role_email``), filtered
+    in SQL, with their teams: three queries (the total, the page with its team, and the teams
+    they supervise)."""
+    query = (
+        sa.select(User)
+        .where(*_user_conditions(filters))
+        .options(so.joinedload(User.team), so.selectinload(User.supervised_teams))
+        .order_by(User.role, User.email, User.id)
+    )
+    return paging.paginate(query, page)
+
+
+def _user_conditions(filters: UserFilter) -> list[sa.ColumnElement[bool]]:
+    found: list[sa.ColumnElement[bool]] = []
+    if filters.role is not None:
+        found.append(User.role == filters.role)
+    if filters.team_id == NO_TEAM:
+        found.append(User.team_id.is_(None))
+    elif filters.team_id is not None:
+        found.append(User.team_id == filters.team_id)
+    state = {
+        AccountState.DEACTIVATED: User.active.is_(False),
+        AccountState.INVITED: sa.and_(User.active.is_(True), User.password_hash.is_(None)),
+        AccountState.ACTIVE: sa.and_(User.active.is_(True), User.password_hash.is_not(None)),
+    }
+    if filters.state is not None:
+        found.append(state[filters.state])
+    return found

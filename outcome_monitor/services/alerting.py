@@ -7,21 +7,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.core import alerts as rules_core
-from outcome_monitor.core.alerts import AlertType, Finding, RiskFlag
+from outcome_monitor.core.alerts import AlertType, Finding, RiskFlag, Severity
 from outcome_monitor.core.definitions import Purpose
 from outcome_monitor.core.rupture import RuptureSettings
 from outcome_monitor.core.support import SupportAction, needs_reason, prompts_for
 from outcome_monitor.core.trajectories import ScorePoint
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Administration, Alert, AlertStatus, Episode, TherapySession, User
+from outcome_monitor.models import Administration, Alert, AlertStatus, Episode, User
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import ServiceError, feedback, measures
+from outcome_monitor.services import ServiceError, alert_batches, case_status, feedback, measures
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
@@ -32,6 +31,10 @@ OUTCOME_TYPES = (
 )
 ALLIANCE_TYPES = (AlertType.LOW_ALLIANCE, AlertType.ALLIANCE_RUPTURE)
 EPISODE_SCOPE = ""  # instrument_code of alerts about the episode rather than one measure
+ESCALATION_BATCH = 500  # alerts claimed, audited and committed together by the escalation
+OVERDUE_BATCH = 1000  # active episodes read at a time by the overdue check
+CONDITION_CLEARED = "the condition no longer holds"
+SCORE_CORRECTED = "score corrected"  # the reason when a void or a correction clears an alert
 
 
 def alert_settings(current: ServiceSettings) -> rules_core.AlertSettings:
@@ -49,17 +52,77 @@ def evaluate_after_administration(administration: Administration) -> list[Alert]
     Loads the measure's history and the model in force, calls the one pure rule path
     (``core.alerts.evaluate``, the same the backtest replays) and reconciles the findings.
     """
-    definition = measures.library()[administration.instrument_code]
-    current = get_settings()
     db.session.flush()
-    is_alliance = definition.purpose == Purpose.ALLIANCE
-    points = feedback.history(
-        measures.episode_administrations(administration.episode, definition.code),
-        from_intake=not is_alliance,
+    evaluation = _evaluate(administration.episode, administration.instrument_code, administration)
+    return reconcile(
+        episode=administration.episode,
+        code=administration.instrument_code,
+        findings=evaluation.findings,
+        covered=evaluation.covered,
+        administration=administration,
+        model_version_id=evaluation.model_version_id,
+        now=administration.created_at or utcnow(),
     )
+
+
+def reevaluate_after_correction(
+    *, voided: Administration, replacement: Administration | None, now: datetime
+) -> list[Alert]:
+    """Re-evaluate the voided score's measure as of its latest current administration (caller
+    commits; ``services.corrections`` calls it after a void or a correction).
+
+    1. The findings come from the measure's current history (the voided score left out, the
+       replacement in), through the same rule path as after a new administration. Risk items
+       are those of the replacement: a voided score without one raises none.
+    2. ``reconcile`` with the latest current administration: a finding that still holds updates
+       its alert; a measure alert whose condition no longer holds resolves by itself with the
+       reason "score corrected".
+    3. Any alert still pointing at the voided score (a risk-item alert the replacement does not
+       trigger) resolves by itself with the same reason; one the replacement triggers points
+       at the replacement.
+    """
+    db.session.flush()
+    episode, code = voided.episode, voided.instrument_code
+    evaluation = _evaluate(episode, code, replacement)
+    touched = reconcile(
+        episode=episode,
+        code=code,
+        findings=evaluation.findings,
+        covered=evaluation.covered,
+        administration=evaluation.latest,
+        model_version_id=evaluation.model_version_id,
+        now=now,
+        resolve_reason=SCORE_CORRECTED,
+    )
+    for alert in touched:
+        if alert.type == AlertType.RISK_ITEM and replacement is not None:
+            alert.administration = replacement
+    for alert in unresolved(episode, code):
+        if alert.administration_id == voided.id:
+            _auto_resolve(alert, now, SCORE_CORRECTED)
+    return touched
+
+
+@dataclasses.dataclass(frozen=True)
+class _Evaluation:
+    findings: list[Finding]
+    covered: tuple[AlertType, ...]
+    model_version_id: int | None
+    latest: Administration | None
+
+
+def _evaluate(episode: Episode, code: str, flags_from: Administration | None) -> _Evaluation:
+    """The findings of ``code`` in ``episode`` from its current history; the risk flags are
+    those of ``flags_from`` (the administration just given or the correction)."""
+    definition = measures.library()[code]
+    current = get_settings()
+    is_alliance = definition.purpose == Purpose.ALLIANCE
+    given = measures.episode_administrations(episode, definition.code)
+    points = feedback.history(given, from_intake=not is_alliance)
     rules = measures.rules_for(definition)
     settings = alert_settings(current)
-    flags = _risk_flags(administration, points)
+    flags = _risk_flags(flags_from, points) if flags_from is not None else []
+    latest = given[-1] if given else None
     if is_alliance:
         sd_version = feedback.alliance_sd_version(definition.code)
         if sd_version is not None:
@@ -74,30 +137,20 @@ def evaluate_after_administration(administration: Administration) -> list[Alert]
             risk_flags=flags,
             settings=settings,
         )
-        covered: tuple[AlertType, ...] = ALLIANCE_TYPES
         version = sd_version.id if sd_version else None
-    else:
-        tracked = definition.purpose == Purpose.OUTCOME and rules.reliable_change is not None
-        in_use = feedback.model_in_use(definition.code, current)
-        findings = rules_core.evaluate(
-            as_of=_as_of(points),
-            outcome_history=points if tracked else (),
-            outcome_rules=rules,
-            model=in_use.model,
-            risk_flags=flags,
-            settings=settings,
-        )
-        covered = OUTCOME_TYPES if tracked else ()
-        version = in_use.version.id if in_use.version else None
-    return reconcile(
-        episode=administration.episode,
-        code=definition.code,
-        findings=findings,
-        covered=covered,
-        administration=administration,
-        model_version_id=version,
-        now=administration.created_at or utcnow(),
+        return _Evaluation(list(findings), ALLIANCE_TYPES, version, latest)
+    tracked = definition.purpose == Purpose.OUTCOME and rules.reliable_change is not None
+    in_use = feedback.model_in_use(definition.code, current)
+    findings = rules_core.evaluate(
+        as_of=_as_of(points),
+        outcome_history=points if tracked else (),
+        outcome_rules=rules,
+        model=in_use.model,
+        risk_flags=flags,
+        settings=settings,
     )
+    version = in_use.version.id if in_use.version else None
+    return _Evaluation(list(findings), OUTCOME_TYPES if tracked else (), version, latest)
 
 
 def _as_of(points: Sequence[ScorePoint]) -> date:
@@ -127,13 +180,15 @@ def reconcile(
     now: datetime,
     administration: Administration | None = None,
     model_version_id: int | None = None,
+    resolve_reason: str = CONDITION_CLEARED,
 ) -> list[Alert]:
     """Make the unresolved alerts of (episode, code) match ``findings``.
 
     1. A finding whose type has an unresolved alert updates it (no duplicate).
     2. A new finding opens an alert.
-    3. An unresolved alert of a ``covered`` type with no finding now resolves by itself.
-       Risk alerts are never in ``covered``: a clinician must close them.
+    3. An unresolved alert of a ``covered`` type with no finding now resolves by itself
+       (audited with ``resolve_reason``). Risk alerts are never in ``covered``: a clinician
+       must close them (or a correction of the score that raised them).
     """
     open_alerts = {a.type: a for a in unresolved(episode, code)}
     touched = [
@@ -144,7 +199,7 @@ def reconcile(
     ]
     for alert_type, alert in open_alerts.items():
         if alert_type in set(covered):
-            _auto_resolve(alert, now)
+            _auto_resolve(alert, now, resolve_reason)
     return touched
 
 
@@ -157,7 +212,7 @@ def unresolved(episode: Episode, code: str | None = None) -> list[Alert]:
     return list(db.session.scalars(query.order_by(Alert.opened_at)))
 
 
-def _open(episode, code, finding, now, administration, version) -> Alert:  # type: ignore[no-untyped-def]
+def _open(episode, code, finding, now, administration, version) -> Alert:
     alert = Alert(
         episode=episode,
         instrument_code=code,
@@ -180,8 +235,8 @@ def _open(episode, code, finding, now, administration, version) -> Alert:  # typ
     return alert
 
 
-def _update(alert: Alert, finding: Finding, now, administration, version) -> Alert:  # type: ignore[no-untyped-def]
-    severity = finding.severity.value if finding.severity else None
+def _update(alert: Alert, finding: Finding, now, administration, version) -> Alert:
+    severity = finding.severity
     changed = severity != alert.severity
     alert.severity, alert.reason_text, alert.reason = severity, finding.reason, finding.details
     alert.updated_at, alert.model_version_id = now, version
@@ -197,15 +252,12 @@ def _update(alert: Alert, finding: Finding, now, administration, version) -> Ale
     return alert
 
 
-def _auto_resolve(alert: Alert, now: datetime) -> None:
-    alert.status = AlertStatus.RESOLVED.value
+def _auto_resolve(alert: Alert, now: datetime, reason: str = CONDITION_CLEARED) -> None:
+    alert.status = AlertStatus.RESOLVED
     alert.resolved_at, alert.resolved_automatically = now, True
-    record(
-        by=None,
-        action="alert.auto_resolve",
-        obj=alert,
-        details={"reason": "the condition no longer holds"},
-    )
+    if reason != CONDITION_CLEARED:
+        alert.action_note = "\n".join(filter(None, [alert.action_note, reason]))
+    record(by=None, action="alert.auto_resolve", obj=alert, details={"reason": reason})
 
 
 def acknowledge_alert(
@@ -223,7 +275,7 @@ def acknowledge_alert(
         raise ServiceError(_l("Choose at least one action from the checklist."))
     if needs_reason(chosen) and not note.strip():
         raise ServiceError(_l("Say why no change is needed."))
-    alert.status = AlertStatus.ACKNOWLEDGED.value
+    alert.status = AlertStatus.ACKNOWLEDGED
     alert.actions, alert.action_note = [a.value for a in chosen], note.strip() or None
     alert.acknowledged_at, alert.acknowledged_by_id = now, by.id
     record(
@@ -232,116 +284,136 @@ def acknowledge_alert(
         obj=alert,
         details={"actions": alert.actions, "note": alert.action_note},
     )
+    case_status.refresh(alert.episode)
     db.session.commit()
 
 
 def resolve_alert(*, alert: Alert, note: str, by: User, now: datetime) -> None:
     if alert.status == AlertStatus.RESOLVED:
         raise ServiceError(_l("This alert is already resolved."))
-    alert.status = AlertStatus.RESOLVED.value
+    alert.status = AlertStatus.RESOLVED
     alert.resolved_at, alert.resolved_by_id, alert.resolved_automatically = now, by.id, False
     alert.action_note = "\n".join(filter(None, [alert.action_note, note.strip()])) or None
     record(by=by, action="alert.resolve", obj=alert, details={"note": note.strip()})
+    case_status.refresh(alert.episode)
     db.session.commit()
 
 
-def escalation_due(alert: Alert, current: ServiceSettings, now: datetime) -> bool:
-    """Red (not on track red, reliable deterioration) and risk alerts left open too long."""
-    if alert.type == AlertType.RISK_ITEM:
-        limit = current.escalate_risk_after_hours
-    elif alert.severity == "red" or alert.type == AlertType.RELIABLE_DETERIORATION:
-        limit = current.escalate_red_after_hours
-    else:
-        return False
-    return now - alert.opened_at >= timedelta(hours=limit)
+def escalation_due(current: ServiceSettings, now: datetime) -> sa.ColumnElement[bool]:
+    """Red (not on track red, reliable deterioration) and risk alerts left open too long, as
+    one SQL criterion: opened at or before ``now`` less the limit of their kind."""
+    risk_since = now - timedelta(hours=current.escalate_risk_after_hours)
+    red_since = now - timedelta(hours=current.escalate_red_after_hours)
+    red = sa.or_(Alert.severity == Severity.RED, Alert.type == AlertType.RELIABLE_DETERIORATION)
+    return sa.or_(
+        sa.and_(Alert.type == AlertType.RISK_ITEM, Alert.opened_at <= risk_since),
+        sa.and_(Alert.type != AlertType.RISK_ITEM, red, Alert.opened_at <= red_since),
+    )
 
 
-def escalate_overdue(*, now: datetime) -> int:
+def escalate_overdue(*, now: datetime, batch_size: int | None = None) -> int:
     """Escalate unacknowledged red and risk alerts; each one exactly once.
 
-    Each alert is claimed with a conditional UPDATE (``escalated_at IS NULL``): when two
-    schedulers run at once only one UPDATE changes the row, and only that run audits it.
+    1. Read the ids of the due alerts (one query; the database decides what is due).
+    2. Per batch of ``batch_size`` (default ``ESCALATION_BATCH``): claim them with one
+       conditional UPDATE ... RETURNING id (``alert_batches.claim``: only alerts still open,
+       unescalated and due), write one ``alert.escalate`` audit row per claimed alert in one
+       INSERT, refresh the stored status of their episodes and commit. A second scheduler's
+       claim returns none of the alerts this one claimed, so only one run audits each and the
+       counts add up.
+    Each batch is its own use-case (ADR 8): a failure keeps the batches already committed and
+    the next run goes on with the rest.
     """
-    current = get_settings()
-    candidates = db.session.scalars(
-        sa.select(Alert).where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None))
+    due = escalation_due(get_settings(), now)
+    ids = db.session.scalars(
+        sa.select(Alert.id)
+        .where(Alert.status == AlertStatus.OPEN, Alert.escalated_at.is_(None), due)
+        .order_by(Alert.id)
     ).all()
     escalated = 0
-    for alert in candidates:
-        if not escalation_due(alert, current, now):
-            continue
-        claimed = db.session.execute(
-            sa.update(Alert)
-            .where(
-                Alert.id == alert.id, Alert.escalated_at.is_(None), Alert.status == AlertStatus.OPEN
-            )
-            .values(escalated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(sa.CursorResult[Any], claimed).rowcount == 1:
-            record(
-                by=None,
-                action="alert.escalate",
-                obj=alert,
-                details={"type": alert.type, "opened_at": alert.opened_at.isoformat()},
-            )
-            escalated += 1
-        db.session.commit()
+    for batch in alert_batches.batched(ids, batch_size or ESCALATION_BATCH):
+        try:
+            claimed = alert_batches.claim(batch, due, now)
+            episodes = alert_batches.audit_alerts(claimed, action="alert.escalate", now=now)
+            case_status.refresh_many(episodes)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        escalated += len(claimed)
     return escalated
 
 
-def check_overdue(*, today: date, now: datetime) -> int:
-    """Raise or clear 'overdue outcome measure' on every active episode; returns alerts open."""
-    current = get_settings()
-    settings = alert_settings(current)
-    episodes = db.session.scalars(sa.select(Episode).where(Episode.status == "active")).all()
+def check_overdue(*, today: date, now: datetime, batch_size: int | None = None) -> int:
+    """Raise or clear 'overdue outcome measure' on every active episode; returns alerts open.
+
+    1. The active episodes are read ``batch_size`` (default ``OVERDUE_BATCH``) at a time
+       (keyset paging, bounded memory).
+    2. Per batch: one query each for their attended sessions, their current outcome scores and
+       their open overdue alerts; the rule is the one path (``core.alerts.evaluate``).
+    3. ``alert_batches.reconcile_type`` opens, rewords and clears the alerts a statement per
+       step (an unchanged alert is not written); the stored status of the episodes whose alert
+       opened or cleared is refreshed; one commit per batch (a rerun reconciles to the same
+       state, so a failure loses nothing).
+    """
+    settings = alert_settings(get_settings())
+    codes = [d.code for d in measures.library().values() if d.purpose == Purpose.OUTCOME]
     raised = 0
-    for episode in episodes:
-        finding = _overdue_finding(episode, settings, today)
-        reconcile(
-            episode=episode,
-            code=EPISODE_SCOPE,
-            findings=[finding] if finding else [],
-            covered=(AlertType.OVERDUE_MEASURE,),
-            now=now,
-        )
-        raised += finding is not None
-    db.session.commit()
+    for batch in alert_batches.active_episode_batches(batch_size or OVERDUE_BATCH):
+        try:
+            raised += _overdue_batch(batch, codes, settings, today, now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
     return raised
 
 
+def _overdue_batch(
+    batch: list[tuple[int, date]],
+    codes: list[str],
+    settings: rules_core.AlertSettings,
+    today: date,
+    now: datetime,
+) -> int:
+    ids = [id_ for id_, _opened in batch]
+    held = alert_batches.held_sessions(ids)
+    scored = alert_batches.scored(codes).where(Administration.episode_id.in_(ids))
+    scores = dict(alert_batches.score_rows(scored))
+    found = {
+        id_: _overdue_finding(opened_on, scores.get(id_, []), held[id_], settings, today)
+        for id_, opened_on in batch
+    }
+    changed = alert_batches.reconcile_type(
+        found,
+        alert_batches.open_alerts_of_type(ids, AlertType.OVERDUE_MEASURE, EPISODE_SCOPE),
+        type_=AlertType.OVERDUE_MEASURE,
+        code=EPISODE_SCOPE,
+        now=now,
+        cleared=CONDITION_CLEARED,
+    )
+    case_status.refresh_many(changed)
+    return sum(f is not None for f in found.values())
+
+
 def _overdue_finding(
-    episode: Episode, settings: rules_core.AlertSettings, today: date
+    opened_on: date,
+    scores: list[alert_batches.ScoreRow],
+    held: list[alert_batches.SessionRow],
+    settings: rules_core.AlertSettings,
+    today: date,
 ) -> Finding | None:
     """The overdue rule through the one rule path, counted in therapy sessions."""
-    outcome_admins = [
-        a
-        for a in measures.episode_administrations(episode)
-        if (d := measures.library().get(a.instrument_code)) and d.purpose == Purpose.OUTCOME
-    ]
-    held = [s for s in episode.sessions if s.attended]
     activity = rules_core.EpisodeActivity(
-        opened_on=episode.opened_on,
+        opened_on=opened_on,
         held=tuple(s.number for s in held),
-        last_measured=_last_measured(outcome_admins, held),
-        active=episode.is_active,
+        last_measured=alert_batches.last_measured(scores, held),
+        active=True,
     )
     findings = rules_core.evaluate(
         as_of=today,
-        outcome_history=feedback.history(outcome_admins),
+        outcome_history=feedback.history(alert_batches.as_administrations(scores)),
         activity=activity,
         settings=settings,
     )
     return next((f for f in findings if f.type == AlertType.OVERDUE_MEASURE), None)
-
-
-def _last_measured(administrations: list[Administration], held: list[TherapySession]) -> int | None:
-    """The therapy-session number of the latest outcome measure; for one given outside a
-    session, the latest attended session on or before its date (None if never measured)."""
-    if not administrations:
-        return None
-    last = administrations[-1]
-    if last.session is not None:
-        return last.session.number
-    on = last.created_at.date()
-    return max((s.number for s in held if s.date <= on), default=0)

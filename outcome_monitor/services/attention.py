@@ -23,7 +23,7 @@ from outcome_monitor.core.attention import AlertFact, AttentionStatus, Card, att
 from outcome_monitor.core.support import SupportAction, needs_reason
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Episode, RequestSource, User
-from outcome_monitor.services import ServiceError, supervision
+from outcome_monitor.services import ServiceError, case_status, supervision
 from outcome_monitor.services.audit import record
 
 
@@ -133,7 +133,7 @@ def acknowledge_card(
         )
     chosen = _checked(actions, note, card.checklist)
     for alert in waiting:
-        alert.status = AlertStatus.ACKNOWLEDGED.value
+        alert.status = AlertStatus.ACKNOWLEDGED
         alert.actions, alert.action_note = [a.value for a in chosen], note.strip() or None
         alert.acknowledged_at, alert.acknowledged_by_id = now, by.id
         record(
@@ -147,6 +147,7 @@ def acknowledge_card(
         supervision.flag_for_supervision(
             episode=episode, by=by, source=RequestSource.CHECKLIST, note=note, now=now
         )
+    case_status.refresh(episode)
     db.session.commit()
     return len(waiting)
 
@@ -180,9 +181,10 @@ def resolve_reason(*, episode: Episode, key: str, note: str, by: User, now: date
         raise ServiceError(_l("Say why this is resolved."))
     chosen = [a for a in alerts if a.id in reason.alert_ids]
     for alert in chosen:
-        alert.status = AlertStatus.RESOLVED.value
+        alert.status = AlertStatus.RESOLVED
         alert.resolved_at, alert.resolved_by_id, alert.resolved_automatically = now, by.id, False
         alert.action_note = "\n".join(filter(None, [alert.action_note, note.strip()]))
         record(by=by, action="alert.resolve", obj=alert, details={"note": note.strip()})
+    case_status.refresh(episode)
     db.session.commit()
     return len(chosen)

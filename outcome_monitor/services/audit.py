@@ -14,11 +14,10 @@ from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import AuditEvent, AuditOutcome, Client, Episode, User
-from outcome_monitor.services import NotFound
+from outcome_monitor.services import NotFound, paging
 
 EXPORT_BATCH = 1000  # rows fetched from the database at a time: the export's memory bound
-PAGE_SIZE = 50
-LAST_PAGE = 100_000  # page numbers beyond this are read as this one (no overflow in SQL)
+PAGE_SIZE = paging.PAGE_SIZE
 
 
 def record(
@@ -120,17 +119,19 @@ def export_rows(selection: ExportFilter) -> Iterator[ExportRow]:
         yield ExportRow(*row)
 
 
-@dataclass(frozen=True)
-class Page:
-    events: list[AuditEvent]
-    number: int
-    has_next: bool
+class Page(paging.Page[AuditEvent]):
+    """A page of the trail (``events``: its rows, newest first)."""
+
+    @property
+    def events(self) -> list[AuditEvent]:
+        return self.items
 
 
 def client_access_log(client: Client, *, page: int) -> Page:
     """Who opened (or tried to open) the client's record, and every change, newest first.
 
-    ``client`` must already be authorised by the caller. Two queries whatever the length.
+    ``client`` must already be authorised by the caller. Two queries whatever the length
+    (the total, and the page with its actors).
     """
     query = sa.select(AuditEvent).where(AuditEvent.client_code == client.code)
     return _page(query, page)
@@ -145,13 +146,13 @@ def service_events(*, page: int, denied_only: bool) -> Page:
 
 
 def _page(query: sa.Select[AuditEvent], page: int) -> Page:
-    page = min(max(page, 1), LAST_PAGE)
-    rows = list(
-        db.session.scalars(
-            query.options(so.joinedload(AuditEvent.actor))
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .offset((page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE + 1)
-        )
+    """Newest first, cut in SQL (the indexes on (at, id), (client_code, at, id) and
+    (outcome, at, id) serve the order), the actors joined."""
+    found = paging.paginate(
+        query.options(so.joinedload(AuditEvent.actor)).order_by(
+            AuditEvent.at.desc(), AuditEvent.id.desc()
+        ),
+        page,
+        size=PAGE_SIZE,
     )
-    return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+    return Page(found.items, found.number, found.total, found.size)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -11,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Client, Episode, EpisodeStatus, Role, TherapySession, User
-from outcome_monitor.models.link_schedule import LinkSchedule, ScheduleOutcome
+from outcome_monitor.models.link_schedule import EPISODE_CLOSED, LinkSchedule, ScheduleState
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import ServiceError
-from outcome_monitor.services.access import visible_clients
+from outcome_monitor.services import ServiceError, alert_batches, case_status
+from outcome_monitor.services.access import visible_therapist_ids
 from outcome_monitor.services.audit import record
 
 CLOSING_STATUSES = (EpisodeStatus.CLOSED, EpisodeStatus.DROPPED_OUT)
@@ -57,6 +56,7 @@ def open_episode(*, client: Client, opened_on: date, by: User) -> Episode:
     episode = Episode(client=client, therapist_id=client.therapist_id, opened_on=opened_on)
     db.session.add(episode)
     record(by=by, action="episode.open", obj=episode, details={"opened_on": str(opened_on)})
+    case_status.refresh(episode)
     db.session.commit()
     return episode
 
@@ -70,10 +70,11 @@ def close_episode(
         raise ServiceError(_l("An episode closes as 'closed' or 'dropped_out'."))
     if closed_on < episode.opened_on:
         raise ServiceError(_l("An episode cannot close before it opened."))
-    episode.status = EpisodeStatus(status).value
+    episode.status = EpisodeStatus(status)
     episode.closed_on = closed_on
     episode.closing_reason = reason.strip() or None
     cancelled = _cancel_pending_links(episode)
+    resolved = alert_batches.resolve_on_closure(episode=episode, by=by, now=utcnow())
     record(
         by=by,
         action="episode.close",
@@ -83,8 +84,10 @@ def close_episode(
             "closed_on": str(closed_on),
             "reason": reason,
             "scheduled_links_cancelled": cancelled,
+            "alerts_resolved": resolved,
         },
     )
+    case_status.refresh(episode)
     db.session.commit()
 
 
@@ -96,7 +99,8 @@ def _cancel_pending_links(episode: Episode) -> int:
         .values(
             processed_at=utcnow(),
             email=None,
-            outcome=f"{ScheduleOutcome.CANCELLED}: episode closed",
+            state=ScheduleState.CANCELLED,
+            reason=EPISODE_CLOSED,
         )
         .execution_options(synchronize_session=False)
     )
@@ -130,38 +134,29 @@ def record_session(
     return session
 
 
-@dataclass(frozen=True)
-class CaseloadRow:
-    client: Client
-    episode: Episode | None
-    last_session: date | None
-    sessions: int
+def active_episodes_in_scope(user: User) -> sa.Select[int]:
+    """The ids of the active episodes of the clients ``user`` may see (the caseload's rows)."""
+    return (
+        sa.select(Episode.id)
+        .join(Client, Episode.client_id == Client.id)
+        .where(
+            Episode.status == EpisodeStatus.ACTIVE,
+            Client.therapist_id.in_(visible_therapist_ids(user)),
+        )
+    )
 
 
-def caseload(user: User, *, include_inactive: bool = False) -> list[CaseloadRow]:
-    """The clients ``user`` may see, with their active episode and session counts."""
-    stats = (
+def session_stats(
+    episode_ids: sa.Select[int] | list[int],
+) -> sa.Select[int, date, int]:
+    """Per episode of ``episode_ids``: the date of its last session and how many it had (one
+    grouped statement over those episodes only, never the whole service)."""
+    return (
         sa.select(
             TherapySession.episode_id,
             sa.func.max(TherapySession.date).label("last"),
             sa.func.count(TherapySession.id).label("n"),
         )
+        .where(TherapySession.episode_id.in_(episode_ids))
         .group_by(TherapySession.episode_id)
-        .subquery()
     )
-    query = (
-        visible_clients(user)
-        .add_columns(Episode, stats.c.last, stats.c.n)
-        .outerjoin(
-            Episode,
-            sa.and_(Episode.client_id == Client.id, Episode.status == EpisodeStatus.ACTIVE),
-        )
-        .outerjoin(stats, stats.c.episode_id == Episode.id)
-        .order_by(Client.code)
-    )
-    if not include_inactive:
-        query = query.where(Episode.id.is_not(None))
-    return [
-        CaseloadRow(client=c, episode=e, last_session=last, sessions=n or 0)
-        for c, e, last, n in db.session.execute(query)
-    ]

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -66,6 +67,34 @@ def outlooks(episodes: Sequence[Episode], current: ServiceSettings) -> dict[int,
     return result
 
 
+def outlook_of(
+    definition: InstrumentDefinition,
+    in_use: feedback.ModelInUse,
+    rules: dict[str, MeasureRules],
+    given: list[Administration],
+) -> Outlook:
+    """The outlook of one episode from its administrations of ``definition`` (in order), the
+    model in force and the thresholds by code (``services.case_status`` stores it)."""
+    return _outlook(definition, in_use, rules, given)
+
+
+def outlook_from_dict(stored: dict[str, Any]) -> Outlook:
+    """An outlook back from ``case_status.prognosis_dict`` (the stored status)."""
+    missing = NoPrognosis(stored["missing"]) if stored.get("missing") else None
+    if "p_deterioration" not in stored:
+        return Outlook(stored.get("code"), missing=missing or NoPrognosis.UNAVAILABLE)
+    prognosis = Prognosis(
+        session=stored["session"],
+        predicted=stored["predicted"],
+        low=stored["low"],
+        high=stored["high"],
+        p_deterioration=stored["p_deterioration"],
+        p_recovery=stored.get("p_recovery"),
+        based_on=stored["based_on"],
+    )
+    return Outlook(stored.get("code"), prognosis=prognosis)
+
+
 def _outlook(
     definition: InstrumentDefinition,
     in_use: feedback.ModelInUse,
@@ -95,7 +124,7 @@ def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
     rows = db.session.scalars(
         sa.select(Administration)
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
-        .where(Administration.episode_id.in_(episode_ids))
+        .where(Administration.episode_id.in_(episode_ids), Administration.current())
         .options(so.contains_eager(Administration.session))
         .order_by(
             Administration.episode_id,

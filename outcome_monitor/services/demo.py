@@ -240,7 +240,7 @@ def _schedule(outcome: str, planned: int, rng: random.Random) -> tuple[int, int]
     return planned, planned - 1 + rng.randint(1, max(1, 26 - planned))
 
 
-def _record_scores(episode, session, course: DemoCourse, number: int, by: User) -> None:  # type: ignore[no-untyped-def]
+def _record_scores(episode, session, course: DemoCourse, number: int, by: User) -> None:
     """PHQ-9 and GAD-7 before the session, SRS after it, through the one scoring path."""
     index = min(number, len(course.phq9) - 1)
     phq9 = course.phq9[index]

@@ -189,7 +189,11 @@ def client_entered(
     modes = (EntryMode.CLIENT_TABLET.value, EntryMode.REMOTE_LINK.value)
     query = (
         sa.select(Administration)
-        .where(Administration.episode_id == episode.id, Administration.entry_mode.in_(modes))
+        .where(
+            Administration.episode_id == episode.id,
+            Administration.entry_mode.in_(modes),
+            Administration.current(),
+        )
         .order_by(Administration.id.desc())
         .limit(limit)
     )

@@ -109,7 +109,7 @@ def _scoped(query: sa.Select[Any], scope: list[sa.ColumnElement[bool]]) -> sa.Se
     return (
         query.join(Episode, Administration.episode_id == Episode.id)
         .join(Client, Episode.client_id == Client.id)
-        .where(*scope)
+        .where(Administration.current(), *scope)
     )
 
 

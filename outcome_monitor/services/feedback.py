@@ -140,11 +140,6 @@ def first_given(
     return None
 
 
-def primary_outcome(episode: Episode) -> InstrumentDefinition | None:
-    """The outcome measure the episode is tracked on: the one first given in it."""
-    return first_given(measures.episode_administrations(episode), Purpose.OUTCOME)
-
-
 @dataclass(frozen=True)
 class EpisodeStatus:
     reading: TrackReading | None

@@ -103,7 +103,7 @@ def lock_if_idle(*, handover: HandOver, idle_minutes: int, now: datetime) -> boo
         return False
     if now - handover.last_activity_at < timedelta(minutes=idle_minutes):
         return False
-    handover.status = HandOverStatus.LOCKED.value
+    handover.status = HandOverStatus.LOCKED
     handover.locked_at = now
     record(by=None, action="handover.lock", obj=handover, details={"reason": "idle"})
     db.session.commit()
@@ -127,7 +127,7 @@ def submit_measure(
     _require_active(handover)
 
     def finish() -> None:
-        handover.status = HandOverStatus.FINISHED.value
+        handover.status = HandOverStatus.FINISHED
         handover.finished_at = now
         record(by=None, action="handover.finish", obj=handover)
 
@@ -194,7 +194,7 @@ def unlock_handover(
     handover.failed_unlocks = 0
     finished = handover.status == HandOverStatus.FINISHED
     if handover.status in (HandOverStatus.ACTIVE, HandOverStatus.LOCKED, HandOverStatus.FINISHED):
-        handover.status = (HandOverStatus.CLOSED if finished else HandOverStatus.PAUSED).value
+        handover.status = HandOverStatus.CLOSED if finished else HandOverStatus.PAUSED
     handover.unlocked_at, handover.unlocked_by = now, user
     record(by=user, action="handover.unlock", obj=handover, details={"status": handover.status})
     db.session.commit()
@@ -218,7 +218,7 @@ def resume_handover(*, handover: HandOver, by: User, now: datetime) -> None:
     """Hand the tablet back to the client to finish the missing items."""
     if handover.status not in (HandOverStatus.PAUSED, HandOverStatus.LOCKED):
         raise ServiceError(_l("Only a paused hand-over can be resumed."))
-    handover.status = HandOverStatus.ACTIVE.value
+    handover.status = HandOverStatus.ACTIVE
     handover.last_activity_at = now
     record(by=by, action="handover.resume", obj=handover)
     db.session.commit()
@@ -235,7 +235,7 @@ def discard_handover(*, handover: HandOver, by: User, now: datetime) -> None:
         )
     )
     dropped = cast(sa.CursorResult[Any], result).rowcount
-    handover.status = HandOverStatus.DISCARDED.value
+    handover.status = HandOverStatus.DISCARDED
     record(
         by=by,
         action="handover.discard",

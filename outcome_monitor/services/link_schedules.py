@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Episode, LinkSchedule, ScheduleOutcome, User
+from outcome_monitor.models import Episode, LinkSchedule, ScheduleState, User
+from outcome_monitor.models.link_schedule import EPISODE_CLOSED
 from outcome_monitor.services import ServiceError
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.handover import check_codes
@@ -36,6 +37,17 @@ from outcome_monitor.services.links import (
 from outcome_monitor.services.mail import SmtpSettings, check_address
 
 MAX_DAYS_AHEAD = 366
+# What a claimed schedule says until its run records the outcome: if the run dies while
+# emailing, the link is issued but not known to be sent, and the therapist can pass it on.
+INTERRUPTED = "the run stopped before it recorded whether the email was sent"
+# How the job's summary names each final state.
+STATE_WORDS = {
+    ScheduleState.EMAILED: "emailed",
+    ScheduleState.READY: "ready to pass on",
+    ScheduleState.FAILED: "email failed",
+    ScheduleState.SKIPPED: "skipped",
+    ScheduleState.CANCELLED: "cancelled",
+}
 LINK_PATH = "/l/{token}"  # the client's start page, ``links.start`` (a test checks they agree)
 
 
@@ -57,19 +69,32 @@ class Delivery:
         return None
 
 
-@dataclass
-class DueSummary:
-    """What one run did: one outcome text per schedule it processed."""
+@dataclass(frozen=True)
+class Outcome:
+    """How one schedule ended: its final state and, when it did not go as planned, why."""
 
-    outcomes: list[str] = field(default_factory=list)
+    state: ScheduleState
+    reason: str | None = None
 
     def text(self) -> str:
-        """First line: counts per kind of outcome; then each distinct detailed outcome."""
-        kinds = Counter(outcome.split(":")[0].split(" (")[0] for outcome in self.outcomes)
+        words = STATE_WORDS[self.state]
+        return f"{words}: {self.reason}" if self.reason else words
+
+
+@dataclass
+class DueSummary:
+    """What one run did: one outcome per schedule it processed."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def text(self) -> str:
+        """First line: counts per final state; then each distinct outcome that has a reason
+        worth an admin's look (a closed episode is not one)."""
+        kinds = Counter(STATE_WORDS[outcome.state] for outcome in self.outcomes)
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         head = f"processed {len(self.outcomes)} scheduled links" + (f": {counts}" if counts else "")
-        details = sorted(set(self.outcomes) - set(ScheduleOutcome))
-        return "\n".join([head, *details])
+        noted = {o.text() for o in self.outcomes if o.reason and o.reason != EPISODE_CLOSED}
+        return "\n".join([head, *sorted(noted)])
 
 
 def link_url(base_url: str, token: str) -> str:
@@ -124,7 +149,7 @@ def _claim(schedule_id: int, now: datetime, **values: Any) -> bool:
 
 def cancel_schedule(*, schedule: LinkSchedule, by: User, now: datetime) -> None:
     """Cancel a link not yet issued; ServiceError when the scheduler (or a click) came first."""
-    if not _claim(schedule.id, now, outcome=ScheduleOutcome.CANCELLED.value, email=None):
+    if not _claim(schedule.id, now, state=ScheduleState.CANCELLED, email=None):
         db.session.rollback()
         raise ServiceError(_l("This scheduled link was already sent or cancelled."))
     record(by=by, action="link_schedule.cancel", obj=schedule)
@@ -156,15 +181,18 @@ def issue_due_links(
     return summary
 
 
-def _process(schedule_id: int, *, delivery: Delivery, now: datetime, valid_days: int) -> str | None:
-    """1. Claim the schedule (None: another run has it). 2. Skip a closed episode. 3. Issue the
-    link; the claim is committed with it. 4. Email it when possible. 5. Record the outcome."""
-    if not _claim(schedule_id, now):
+def _process(
+    schedule_id: int, *, delivery: Delivery, now: datetime, valid_days: int
+) -> Outcome | None:
+    """1. Claim the schedule (None: another run has it), provisionally FAILED (``INTERRUPTED``).
+    2. Skip a closed episode. 3. Issue the link; the claim is committed with it, and the link
+    is tied to the schedule before 4. emailing it when possible. 5. Record the outcome."""
+    if not _claim(schedule_id, now, state=ScheduleState.FAILED, reason=INTERRUPTED):
         db.session.rollback()
         return None
     schedule = db.session.get_one(LinkSchedule, schedule_id, populate_existing=True)
     if not schedule.episode.is_active:
-        return _finish(schedule, ScheduleOutcome.SKIPPED_CLOSED)
+        return _finish(schedule, Outcome(ScheduleState.SKIPPED, EPISODE_CLOSED))
     try:
         issued = issue_link(
             episode=schedule.episode,
@@ -175,17 +203,20 @@ def _process(schedule_id: int, *, delivery: Delivery, now: datetime, valid_days:
             language=schedule.language,
         )
     except ServiceError as error:
-        return _finish(schedule, f"skipped: {error}")
+        return _finish(schedule, Outcome(ScheduleState.SKIPPED, str(error)))
     schedule.link = issued.link
+    db.session.commit()  # before the email: a run that stops while sending keeps the link
     return _finish(schedule, _deliver(schedule, issued, delivery, now))
 
 
-def _deliver(schedule: LinkSchedule, issued: IssuedLink, delivery: Delivery, now: datetime) -> str:
+def _deliver(
+    schedule: LinkSchedule, issued: IssuedLink, delivery: Delivery, now: datetime
+) -> Outcome:
     if schedule.email is None:
-        return ScheduleOutcome.READY
+        return Outcome(ScheduleState.READY)
     reason = delivery.cannot_email()
     if reason is not None:
-        return f"{ScheduleOutcome.READY} (not emailed: {reason})"
+        return Outcome(ScheduleState.READY, f"not emailed: {reason}")
     assert delivery.smtp is not None and delivery.base_url is not None
     url = link_url(delivery.base_url, issued.token)
     try:
@@ -193,16 +224,20 @@ def _deliver(schedule: LinkSchedule, issued: IssuedLink, delivery: Delivery, now
             link=issued.link, url=url, to=schedule.email, smtp=delivery.smtp, by=None, now=now
         )
     except ServiceError as error:
-        return f"email failed: {error}"
-    return ScheduleOutcome.EMAILED
+        return Outcome(ScheduleState.FAILED, str(error))
+    return Outcome(ScheduleState.EMAILED)
 
 
-def _finish(schedule: LinkSchedule, outcome: str) -> str:
-    schedule.outcome, schedule.email = str(outcome)[:300], None
-    details = {"outcome": schedule.outcome, "link": schedule.link.id if schedule.link else None}
+def _finish(schedule: LinkSchedule, outcome: Outcome) -> Outcome:
+    schedule.state, schedule.reason, schedule.email = outcome.state, outcome.reason, None
+    details = {
+        "state": outcome.state.value,
+        "reason": outcome.reason,
+        "link": schedule.link.id if schedule.link else None,
+    }
     record(by=None, action="link_schedule.process", obj=schedule, details=details)
     db.session.commit()
-    return schedule.outcome
+    return outcome
 
 
 def reveal_link(*, schedule: LinkSchedule, by: User, now: datetime) -> IssuedLink:
@@ -218,16 +253,6 @@ def reveal_link(*, schedule: LinkSchedule, by: User, now: datetime) -> IssuedLin
     record(by=by, action="link.reveal", obj=link, details={"schedule": schedule.id})
     db.session.commit()
     return IssuedLink(link=link, token=token)
-
-
-def schedule_state(schedule: LinkSchedule) -> str:
-    """pending, emailed, ready (to pass on), failed (email), skipped or cancelled."""
-    if schedule.processed_at is None:
-        return "pending"
-    outcome = schedule.outcome or ""
-    if outcome.startswith("email failed"):
-        return "failed"
-    return outcome.split(":")[0].split(" ")[0]
 
 
 def episode_schedules(episode: Episode, *, recent: int = 5) -> list[LinkSchedule]:

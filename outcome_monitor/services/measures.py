@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -165,6 +166,7 @@ def add_administration(
         },
     )
     alerts = _raise_alerts(administration)
+    _refresh_status(episode)
     return RecordedAdministration(administration, created=True, alerts=alerts)
 
 
@@ -187,6 +189,13 @@ def _raise_alerts(administration: Administration) -> list[Alert]:
     from outcome_monitor.services import alerting
 
     return alerting.evaluate_after_administration(administration)
+
+
+def _refresh_status(episode: Episode) -> None:
+    """The episode's stored status follows its new score and alerts (same transaction)."""
+    from outcome_monitor.services import case_status
+
+    case_status.refresh(episode)
 
 
 def _by_submission_key(episode: Episode, key: str | None) -> Administration | None:
@@ -248,18 +257,29 @@ def _new_administration(
     )
 
 
-def episode_administrations(episode: Episode, code: str | None = None) -> list[Administration]:
-    """The episode's administrations in the order they were given."""
+def episode_administrations(
+    episode: Episode, code: str | None = None, *, include_voided: bool = False
+) -> list[Administration]:
+    """The episode's current administrations in the order they were given.
+
+    ``include_voided`` adds the voided and corrected ones (the record views show them struck
+    through, with who voided them: loaded here in one more query, whatever the number of rows).
+    """
     query = (
         sa.select(Administration)
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
         .where(Administration.episode_id == episode.id)
+        .options(so.contains_eager(Administration.session))
         .order_by(
             sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
         )
     )
     if code is not None:
         query = query.where(Administration.instrument_code == code)
+    if include_voided:
+        query = query.options(so.selectinload(Administration.voided_by))
+    else:
+        query = query.where(Administration.current())
     return list(db.session.scalars(query))
 
 

@@ -23,7 +23,7 @@ from outcome_monitor.core.trajectories import (
 )
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Episode, EpisodeStatus, TrajectoryModelVersion
-from outcome_monitor.services import feedback, measures
+from outcome_monitor.services import alert_batches, case_status, feedback, measures
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
@@ -34,6 +34,7 @@ ALLIANCE_SD = "alliance_sd"
 MIN_ALLIANCE_EPISODES = 30
 MIN_ALLIANCE_SCORES = 3
 REFERENCE_STATUSES = (EpisodeStatus.CLOSED, EpisodeStatus.DROPPED_OUT)
+REFERENCE_BATCH = 10_000  # rows fetched at a time when reading the reference episodes
 
 
 @dataclass
@@ -83,8 +84,21 @@ def refit_models(*, now: datetime) -> RefitResult:
                 result.stored.append(_store(definition.code, choice.model, choice.reason, now))
     for definition in _alliance_measures():
         _refit_alliance_sd(definition.code, result, now)
+    _refresh_statuses(result)
     db.session.commit()
     return result
+
+
+def _refresh_statuses(result: RefitResult) -> None:
+    """A new outcome model moves the colours and prognoses of the active episodes on it."""
+    codes = {v.instrument_code for v in result.stored if v.method != ALLIANCE_SD}
+    if not codes:
+        return
+    given = sa.select(Administration.episode_id).where(Administration.instrument_code.in_(codes))
+    active = sa.select(Episode.id).where(
+        Episode.status == EpisodeStatus.ACTIVE, Episode.id.in_(given)
+    )
+    case_status.refresh_many(db.session.scalars(active.order_by(Episode.id)).all())
 
 
 def _alliance_measures() -> list[InstrumentDefinition]:
@@ -142,20 +156,22 @@ def _outcome_measures() -> list[InstrumentDefinition]:
 
 
 def reference_episodes(code: str) -> list[ReferenceEpisode]:
-    """The closed episodes in which ``code`` was given, as (sessions, scores) histories."""
-    episodes = db.session.scalars(
-        sa.select(Episode)
-        .where(
-            Episode.status.in_([s.value for s in REFERENCE_STATUSES]),
-            Episode.id.in_(
-                sa.select(Administration.episode_id).where(Administration.instrument_code == code)
-            ),
-        )
-        .order_by(Episode.id)
+    """The closed episodes in which ``code`` was given, as (sessions, scores) histories.
+
+    One streamed query for the whole service (``yield_per``: a server-side cursor on
+    PostgreSQL), ordered by episode, reading plain rows rather than ORM objects; each
+    episode's rows are numbered by ``feedback.history`` exactly as the alerts number them.
+    Memory grows with the histories kept, not with the rows read.
+    """
+    query = (
+        alert_batches.scored([code])
+        .join(Episode, Episode.id == Administration.episode_id)
+        .where(Episode.status.in_([s.value for s in REFERENCE_STATUSES]))
+        .execution_options(yield_per=REFERENCE_BATCH)
     )
     reference = []
-    for episode in episodes:
-        points = feedback.history(measures.episode_administrations(episode, code))
+    for _episode_id, rows in alert_batches.score_rows(query):
+        points = feedback.history(alert_batches.as_administrations(rows))
         if points:
             reference.append(
                 ReferenceEpisode(

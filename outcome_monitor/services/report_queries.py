@@ -97,6 +97,7 @@ def scores(ids: sa.Select[int], code: str) -> dict[int, list[float]]:
             Administration.episode_id.in_(ids),
             Administration.instrument_code == code,
             Administration.total.is_not(None),
+            Administration.current(),
         )
         .order_by(
             Administration.episode_id,
@@ -140,7 +141,11 @@ def given_scores(ids: sa.Select[int], code: str) -> dict[int, list[GivenScore]]:
             Administration.created_at,
         )
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
-        .where(Administration.episode_id.in_(ids), Administration.instrument_code == code)
+        .where(
+            Administration.episode_id.in_(ids),
+            Administration.instrument_code == code,
+            Administration.current(),
+        )
         .order_by(
             sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
         )
@@ -175,6 +180,7 @@ def session_counts(
         Administration.session_id == TherapySession.id,
         Administration.instrument_code.in_(codes),
         Administration.total.is_not(None),
+        Administration.current(),
     )
     rows = db.session.execute(
         sa.select(

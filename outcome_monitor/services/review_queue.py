@@ -1,13 +1,15 @@
 """The case-review queue: one row per client episode a supervisor should look at.
 
 Which cases and in what order is decided by ``core.supervision`` (unresolved alerts, a
-therapist's request, a follow-up date that has come; escalated and risk first). This module
-loads the facts for every case of the user's scope and hands them over.
+therapist's request, a follow-up date that has come; escalated and risk first). The database
+applies the same rules to every case of the user's scope, so that the filters, the order, the
+counts and the page are cut in SQL (``_cases``); only the page's rows are then loaded and told
+in words by the core (``case_state``, ``attention_card``). The prognosis is the stored status's
+(``CaseStatus``, kept fresh by ``services.case_status``), never recomputed per row.
 
-Constant queries whatever the number of rows: the unresolved alerts (with episode, client and
-therapist, plus one IN query for who acknowledged them), the latest review per episode, the
-waiting requests, and the prognoses (``services.case_outlook``: one query for the
-administrations, and per outcome measure one for the model and one for the thresholds).
+Constant queries whatever the number of cases: the counts, the filtered total, the page, then
+for the page's episodes one query each for the unresolved alerts (with who acknowledged them),
+the latest reviews, the waiting requests and the stored statuses.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.core.attention import Card
+from outcome_monitor.core.alerts import AlertType, Severity
+from outcome_monitor.core.attention import LEVEL_RANK, Card, Level
 from outcome_monitor.core.supervision import (
     CaseFacts,
     CaseFilter,
     CaseState,
     QueueCounts,
+    QueueFlag,
     ReviewFact,
     case_state,
-    queue_counts,
 )
 from outcome_monitor.extensions import db
 from outcome_monitor.models import (
@@ -42,10 +45,12 @@ from outcome_monitor.models import (
     Team,
     User,
 )
-from outcome_monitor.services import access, attention, supervision
+from outcome_monitor.models.case_status import CaseStatus
+from outcome_monitor.services import access, attention, case_status, paging, supervision
 from outcome_monitor.services.attention import Acknowledgement
-from outcome_monitor.services.case_outlook import Outlook, outlooks
-from outcome_monitor.services.settings import ServiceSettings, get_settings
+from outcome_monitor.services.case_outlook import Outlook
+from outcome_monitor.services.paging import Page
+from outcome_monitor.services.sql_functions import least, utc_date
 
 
 @dataclass(frozen=True)
@@ -57,26 +62,19 @@ class QueueFilters:
     therapist_id: int | None = None
     case: CaseFilter = field(default_factory=CaseFilter)
 
-    def admits(self, episode: Episode, state: CaseState) -> bool:
-        therapist = episode.client.therapist
-        if self.therapist_id is not None and therapist.id != self.therapist_id:
-            return False
-        if self.team_id is not None and therapist.team_id != self.team_id:
-            return False
-        return self.case.admits(state)
-
 
 @dataclass(frozen=True)
 class QueueRow:
     """One case: the episode (client and therapist loaded), its state, the therapist's last
-    acknowledgement, the latest review, the waiting request and the prognosis."""
+    acknowledgement, the latest review, the waiting request and the stored prognosis (None
+    when the episode has no stored status yet)."""
 
     episode: Episode
     state: CaseState
     acknowledgement: Acknowledgement | None
     last_review: SupervisionReview | None
     request: SupervisionRequest | None
-    outlook: Outlook
+    outlook: Outlook | None
     can_review: bool
 
     @property
@@ -86,10 +84,15 @@ class QueueRow:
 
 @dataclass(frozen=True)
 class ReviewQueue:
-    """The rows the filters admit, most need first; the counts are of the whole queue."""
+    """One page of the rows the filters admit, most need first; the counts are of the whole
+    queue, ``page.total`` of the rows the filters admit."""
 
-    rows: list[QueueRow]
+    page: Page[QueueRow]
     counts: QueueCounts
+
+    @property
+    def rows(self) -> list[QueueRow]:
+        return self.page.items
 
 
 @dataclass(frozen=True)
@@ -125,43 +128,241 @@ def review_queue(
     *,
     today: date,
     filters: QueueFilters | None = None,
-    current: ServiceSettings | None = None,
+    page: int = 1,
+    size: int = paging.PAGE_SIZE,
 ) -> ReviewQueue:
-    """The queue of ``user`` on ``today``.
+    """Page ``page`` of the queue of ``user`` on ``today``.
 
-    1. Load the unresolved alerts, latest reviews and waiting requests of the scope.
-    2. Decide each case's state (``core.supervision.case_state``); drop cases not in the queue.
-    3. Count the whole queue; keep the rows the filters admit; load their prognoses; sort.
+    1. Describe every case of the scope in SQL (``_cases``): in the queue or not, and the
+       parts of ``CaseState.need``.
+    2. Count the whole queue; filter, count, sort and cut the page in the database.
+    3. Load the page's alerts, reviews, requests and stored statuses (one query each) and
+       tell each case with ``core.supervision.case_state``.
     """
     filters = filters or QueueFilters()
-    scope = _scope(user)
-    alerts = _unresolved_alerts(scope)
-    reviews = _latest_reviews(scope)
-    requests = _waiting_requests(scope)
-    episodes = _episodes(alerts, reviews, requests)
-    states = {}
-    for episode_id, episode in episodes.items():
-        state = case_state(_facts(episode, alerts, reviews, requests), today=today)
-        if state is not None:
-            states[episode_id] = state
-    counts = queue_counts(states.values())
-    shown = [i for i, s in states.items() if filters.admits(episodes[i], s)]
-    prognoses = outlooks([episodes[i] for i in shown], current or get_settings())
+    cases = _cases(_scope(user), today)
+    counts = _counts(cases)
+    chosen = sa.select(cases.c.episode_id).where(*_conditions(cases, filters))
+    ordered = chosen.order_by(
+        cases.c.escalated.desc(),
+        cases.c.risk.desc(),
+        cases.c.waiting.desc(),
+        cases.c.card_open.desc(),
+        cases.c.level,
+        cases.c.since,
+        cases.c.client_code,
+        cases.c.episode_id,
+    )
+    ids = paging.paginate_rows(ordered, page, size=size)
     reviewer = user.role == Role.SUPERVISOR
-    rows = [
-        QueueRow(
-            episode=episodes[i],
-            state=states[i],
-            acknowledgement=attention._last_acknowledgement(alerts.get(i, [])),
-            last_review=reviews.get(i),
-            request=requests.get(i),
-            outlook=prognoses[i],
-            can_review=reviewer,
+    return ReviewQueue(ids.map(lambda rows: _rows([r[0] for r in rows], today, reviewer)), counts)
+
+
+# ---- the cases in SQL ---------------------------------------------------------------------
+
+NO_CARD = len(LEVEL_RANK)  # the level of a case without alerts: after every card
+NO_DATE = date(9999, 12, 31)
+
+
+def _level() -> sa.ColumnElement[int]:
+    """The level of one unresolved alert's reason (``core.attention``): a risk item is risk; a
+    reliable deterioration or a red not-on-track is red; a yellow not-on-track is yellow; the
+    rest are other. A card's level is the lowest over its alerts."""
+    return sa.case(
+        (Alert.type == AlertType.RISK_ITEM, LEVEL_RANK[Level.RISK]),
+        (Alert.type == AlertType.RELIABLE_DETERIORATION, LEVEL_RANK[Level.RED]),
+        (
+            sa.and_(Alert.type == AlertType.NOT_ON_TRACK, Alert.severity == Severity.RED),
+            LEVEL_RANK[Level.RED],
+        ),
+        (
+            sa.and_(Alert.type == AlertType.NOT_ON_TRACK, Alert.severity == Severity.YELLOW),
+            LEVEL_RANK[Level.YELLOW],
+        ),
+        else_=LEVEL_RANK[Level.OTHER],
+    )
+
+
+def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.max(sa.case((condition, 1), else_=0))
+
+
+def _alert_summary(episodes: sa.Select[int]) -> sa.Subquery:
+    """Per episode with unresolved alerts: the card's facts the queue sorts and filters by."""
+    return (
+        sa.select(
+            Alert.episode_id,
+            sa.func.min(Alert.opened_at).label("first_opened"),
+            sa.func.max(Alert.opened_at).label("last_opened"),
+            _flag(Alert.escalated_at.is_not(None)).label("escalated"),
+            _flag(Alert.type == AlertType.RISK_ITEM).label("risk"),
+            _flag(Alert.status == AlertStatus.OPEN).label("card_open"),
+            sa.func.min(_level()).label("level"),
         )
-        for i in shown
-    ]
-    rows.sort(key=lambda row: (row.state.need, row.episode.client.code))
-    return ReviewQueue(rows, counts)
+        .where(Alert.status != AlertStatus.RESOLVED, Alert.episode_id.in_(episodes))
+        .group_by(Alert.episode_id)
+        .subquery("alert_summary")
+    )
+
+
+def _latest_review(episodes: sa.Select[int]) -> sa.Subquery:
+    """The latest review (by date, then by recording) of every episode (a window function)."""
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=SupervisionReview.episode_id,
+            order_by=(SupervisionReview.reviewed_on.desc(), SupervisionReview.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = sa.select(
+        SupervisionReview.episode_id,
+        SupervisionReview.created_at,
+        SupervisionReview.follow_up_on,
+        rank,
+    ).where(SupervisionReview.episode_id.in_(episodes)).subquery("ranked_review")
+    return (
+        sa.select(ranked.c.episode_id, ranked.c.created_at, ranked.c.follow_up_on)
+        .where(ranked.c.rank == 1)
+        .subquery("latest_review")
+    )
+
+
+def _waiting_request() -> sa.Subquery:
+    """The open request of each episode (at most one: a partial unique index)."""
+    return (
+        sa.select(SupervisionRequest.episode_id, SupervisionRequest.requested_at)
+        .where(SupervisionRequest.review_id.is_(None))
+        .subquery("waiting_request")
+    )
+
+
+def _cases(scope: sa.Select[int], today: date) -> sa.Subquery:
+    """Every case of the scope that is in the queue, with the parts of ``CaseState.need``
+    and the filters' columns, as ``core.supervision.case_state`` decides them."""
+    # The scope's episodes, so that the summaries read only the scope's rows.
+    episodes = (
+        sa.select(Episode.id)
+        .join(Client, Episode.client_id == Client.id)
+        .where(Client.therapist_id.in_(scope))
+    )
+    alerts, review = _alert_summary(episodes), _latest_review(episodes)
+    request = _waiting_request()
+    active = Episode.status == EpisodeStatus.ACTIVE
+    has_card = alerts.c.episode_id.is_not(None)
+    requested = sa.and_(active, request.c.requested_at.is_not(None))
+    follow_up_due = sa.and_(active, review.c.follow_up_on <= today)
+    new_reasons = sa.and_(
+        has_card,
+        sa.or_(review.c.episode_id.is_(None), alerts.c.last_opened > review.c.created_at),
+    )
+    not_yet_reviewed = sa.or_(new_reasons, requested)
+    since = least(
+        sa.func.coalesce(utc_date(alerts.c.first_opened), NO_DATE),
+        sa.case((requested, utc_date(request.c.requested_at)), else_=NO_DATE),
+        sa.case((follow_up_due, review.c.follow_up_on), else_=NO_DATE),
+    )
+    return (
+        sa.select(
+            Episode.id.label("episode_id"),
+            Client.code.label("client_code"),
+            Client.therapist_id,
+            User.team_id,
+            _as_int(sa.func.coalesce(alerts.c.escalated, 0) == 1).label("escalated"),
+            _as_int(sa.func.coalesce(alerts.c.risk, 0) == 1).label("risk"),
+            _as_int(sa.or_(not_yet_reviewed, follow_up_due)).label("waiting"),
+            _as_int(sa.func.coalesce(alerts.c.card_open, 0) == 1).label("card_open"),
+            sa.func.coalesce(alerts.c.level, NO_CARD).label("level"),
+            since.label("since"),
+            _as_int(not_yet_reviewed).label("not_yet_reviewed"),
+            _as_int(requested).label("requested"),
+            _as_int(follow_up_due).label("follow_up_due"),
+        )
+        .join(Client, Episode.client_id == Client.id)
+        .join(User, Client.therapist_id == User.id)
+        .outerjoin(alerts, alerts.c.episode_id == Episode.id)
+        .outerjoin(review, review.c.episode_id == Episode.id)
+        .outerjoin(request, request.c.episode_id == Episode.id)
+        .where(Client.therapist_id.in_(scope), sa.or_(has_card, requested, follow_up_due))
+        .subquery("cases")
+    )
+
+
+def _as_int(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    """1 or 0 (never NULL): sortable and summable the same way on both databases."""
+    return sa.case((condition, 1), else_=0)
+
+
+def _conditions(cases: sa.Subquery, filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
+    """The filters as SQL conditions on ``_cases`` (``CaseFilter.admits`` in the database)."""
+    found: list[sa.ColumnElement[bool]] = []
+    if filters.team_id is not None:
+        found.append(cases.c.team_id == filters.team_id)
+    if filters.therapist_id is not None:
+        found.append(cases.c.therapist_id == filters.therapist_id)
+    case = filters.case
+    if case.escalated_only:
+        found.append(cases.c.escalated == 1)
+    if case.not_reviewed_only:
+        found.append(cases.c.not_yet_reviewed == 1)
+    if case.reason == QueueFlag.REQUESTED:
+        found.append(cases.c.requested == 1)
+    elif case.reason == QueueFlag.FOLLOW_UP_DUE:
+        found.append(cases.c.follow_up_due == 1)
+    elif case.reason is not None:
+        found.append(
+            sa.exists().where(
+                Alert.episode_id == cases.c.episode_id,
+                Alert.type == case.reason,
+                Alert.status != AlertStatus.RESOLVED,
+            )
+        )
+    return found
+
+
+def _counts(cases: sa.Subquery) -> QueueCounts:
+    """The figures above the queue, of the whole queue (one query)."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(cases.c.escalated),
+            sa.func.sum(cases.c.not_yet_reviewed),
+            sa.func.sum(cases.c.follow_up_due),
+            sa.func.sum(cases.c.requested),
+        )
+    ).one()
+    return QueueCounts(*(int(value or 0) for value in row))
+
+
+# ---- the page's rows ----------------------------------------------------------------------
+
+
+def _rows(episode_ids: list[int], today: date, reviewer: bool) -> list[QueueRow]:
+    """The page's cases in the order given, told by the core from their loaded facts."""
+    episodes = _episodes(episode_ids)
+    alerts = _unresolved_alerts(episode_ids)
+    reviews = _latest_reviews(episode_ids)
+    requests = _waiting_requests(episode_ids)
+    statuses = _statuses(episode_ids)
+    rows = []
+    for episode_id in episode_ids:
+        episode = episodes[episode_id]
+        facts = _facts(episode, alerts, reviews, requests)
+        state = case_state(facts, today=today)
+        if state is None:  # changed between the page query and this one: not in the queue now
+            continue
+        rows.append(
+            QueueRow(
+                episode=episode,
+                state=state,
+                acknowledgement=attention._last_acknowledgement(alerts.get(episode_id, [])),
+                last_review=reviews.get(episode_id),
+                request=requests.get(episode_id),
+                outlook=case_status.stored_outlook(statuses.get(episode_id)),
+                can_review=reviewer,
+            )
+        )
+    return rows
 
 
 def _facts(
@@ -182,35 +383,20 @@ def _facts(
     )
 
 
-def _episodes(
-    alerts: dict[int, list[Alert]],
-    reviews: dict[int, SupervisionReview],
-    requests: dict[int, SupervisionRequest],
-) -> dict[int, Episode]:
-    """Every episode met in the loaded rows (the same objects, from the identity map)."""
-    found = {episode_id: group[0].episode for episode_id, group in alerts.items()}
-    rows: list[SupervisionReview | SupervisionRequest] = [*reviews.values(), *requests.values()]
-    for row in rows:
-        found.setdefault(row.episode_id, row.episode)
-    return found
+def _episodes(episode_ids: list[int]) -> dict[int, Episode]:
+    rows = db.session.scalars(
+        sa.select(Episode)
+        .where(Episode.id.in_(episode_ids))
+        .options(so.joinedload(Episode.client).joinedload(Client.therapist))
+    )
+    return {episode.id: episode for episode in rows}
 
 
-def _in_scope(scope: sa.Select[int]) -> sa.ColumnElement[bool]:
-    return Client.therapist_id.in_(scope)
-
-
-def _unresolved_alerts(scope: sa.Select[int]) -> dict[int, list[Alert]]:
+def _unresolved_alerts(episode_ids: list[int]) -> dict[int, list[Alert]]:
     rows = db.session.scalars(
         sa.select(Alert)
-        .join(Episode, Alert.episode_id == Episode.id)
-        .join(Client, Episode.client_id == Client.id)
-        .where(_in_scope(scope), Alert.status != AlertStatus.RESOLVED)
-        .options(
-            so.contains_eager(Alert.episode)
-            .contains_eager(Episode.client)
-            .joinedload(Client.therapist),
-            so.selectinload(Alert.acknowledged_by),
-        )
+        .where(Alert.episode_id.in_(episode_ids), Alert.status != AlertStatus.RESOLVED)
+        .options(so.joinedload(Alert.acknowledged_by))
         .order_by(Alert.opened_at, Alert.id)
     )
     grouped: dict[int, list[Alert]] = defaultdict(list)
@@ -219,10 +405,8 @@ def _unresolved_alerts(scope: sa.Select[int]) -> dict[int, list[Alert]]:
     return grouped
 
 
-def _latest_reviews(scope: sa.Select[int]) -> dict[int, SupervisionReview]:
-    """The latest review (by date, then by recording) of every episode that is active or has
-    unresolved alerts, in one query (a window function)."""
-    flagged = sa.select(Alert.episode_id).where(Alert.status != AlertStatus.RESOLVED)
+def _latest_reviews(episode_ids: list[int]) -> dict[int, SupervisionReview]:
+    """The latest review (by date, then by recording) of each episode, in one query."""
     rank = (
         sa.func.row_number()
         .over(
@@ -233,43 +417,30 @@ def _latest_reviews(scope: sa.Select[int]) -> dict[int, SupervisionReview]:
     )
     ranked = (
         sa.select(SupervisionReview.id, rank)
-        .join(Episode, SupervisionReview.episode_id == Episode.id)
-        .join(Client, Episode.client_id == Client.id)
-        .where(
-            _in_scope(scope),
-            sa.or_(Episode.status == EpisodeStatus.ACTIVE, Episode.id.in_(flagged)),
-        )
+        .where(SupervisionReview.episode_id.in_(episode_ids))
         .subquery()
     )
     rows = db.session.scalars(
         sa.select(SupervisionReview)
         .join(ranked, ranked.c.id == SupervisionReview.id)
         .where(ranked.c.rank == 1)
-        .options(
-            so.joinedload(SupervisionReview.episode)
-            .joinedload(Episode.client)
-            .joinedload(Client.therapist),
-            so.joinedload(SupervisionReview.reviewer),
-        )
+        .options(so.joinedload(SupervisionReview.reviewer))
     )
     return {review.episode_id: review for review in rows}
 
 
-def _waiting_requests(scope: sa.Select[int]) -> dict[int, SupervisionRequest]:
+def _waiting_requests(episode_ids: list[int]) -> dict[int, SupervisionRequest]:
     rows = db.session.scalars(
         sa.select(SupervisionRequest)
-        .join(Episode, SupervisionRequest.episode_id == Episode.id)
-        .join(Client, Episode.client_id == Client.id)
         .where(
-            _in_scope(scope),
+            SupervisionRequest.episode_id.in_(episode_ids),
             SupervisionRequest.review_id.is_(None),
-            Episode.status == EpisodeStatus.ACTIVE,
         )
-        .options(
-            so.contains_eager(SupervisionRequest.episode)
-            .contains_eager(Episode.client)
-            .joinedload(Client.therapist),
-            so.joinedload(SupervisionRequest.requested_by),
-        )
+        .options(so.joinedload(SupervisionRequest.requested_by))
     )
     return {request.episode_id: request for request in rows}
+
+
+def _statuses(episode_ids: list[int]) -> dict[int, CaseStatus]:
+    rows = db.session.scalars(sa.select(CaseStatus).where(CaseStatus.episode_id.in_(episode_ids)))
+    return {row.episode_id: row for row in rows}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
@@ -51,10 +52,38 @@ FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(ServiceSettings)}
 CHOICES = {"trajectory_method": ("rational", "empirical", "neighbours")}
 
 
+# Settings that move an episode's colour: changing one refreshes the stored statuses.
+STATUS_SETTINGS = frozenset({"trajectory_method", "no_change_session"})
+REQUEST_CACHE_KEY = "outcome_monitor.settings_cache"
+
+
+def _request_cache() -> dict[str, Any] | None:
+    """A memo of the settings rows for one request, so a page reads them once however many
+    panels or rows ask (CONVENTIONS §9). Never kept across requests (another worker may have
+    changed them); outside a request (jobs, CLI) nothing is cached. The writers below clear it.
+    """
+    if not has_request_context():
+        return None
+    cache: dict[str, Any] = request.environ.setdefault(REQUEST_CACHE_KEY, {})
+    return cache
+
+
+def _forget_cached() -> None:
+    cache = _request_cache()
+    if cache is not None:
+        cache.clear()
+
+
 def get_settings() -> ServiceSettings:
+    cache = _request_cache()
+    if cache is not None and "settings" in cache:
+        return cast(ServiceSettings, cache["settings"])
     stored = {row.key: row.value for row in db.session.scalars(sa.select(ServiceSetting))}
     values = {k: _coerce(k, v) for k, v in stored.items() if k in FIELD_TYPES}
-    return ServiceSettings(**values)
+    settings = ServiceSettings(**values)
+    if cache is not None:
+        cache["settings"] = settings
+    return settings
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -121,12 +150,23 @@ def update_settings(
         if value != getattr(current, key):
             diff[key] = {"old": _jsonable(getattr(current, key)), "new": _jsonable(value)}
             _store(key, _jsonable(value), by)
+    _forget_cached()
     if diff:
         record(
             by=by, action="settings.update", obj=None, details=diff, object_type="ServiceSettings"
         )
+    if STATUS_SETTINGS.intersection(diff):
+        _refresh_active_statuses()
     db.session.commit()
     return get_settings()
+
+
+def _refresh_active_statuses() -> None:
+    """The method or the thresholds in force changed: every active episode's stored colour
+    follows in the same transaction (in batches, ``services.case_status``)."""
+    from outcome_monitor.services import case_status
+
+    case_status.refresh_many(case_status.active_episode_ids())
 
 
 def _check_session_measures(
@@ -161,10 +201,16 @@ def _jsonable(value: Any) -> Any:
 
 
 def disabled_instruments() -> set[str]:
+    cache = _request_cache()
+    if cache is not None and "disabled" in cache:
+        return set(cache["disabled"])
     rows = db.session.scalars(
         sa.select(InstrumentSetting).where(InstrumentSetting.enabled.is_(False))
     )
-    return {row.code for row in rows}
+    disabled = {row.code for row in rows}
+    if cache is not None:
+        cache["disabled"] = frozenset(disabled)
+    return disabled
 
 
 def set_instrument_enabled(*, code: str, enabled: bool, by: User) -> None:
@@ -173,6 +219,7 @@ def set_instrument_enabled(*, code: str, enabled: bool, by: User) -> None:
         return
     row.enabled = enabled
     db.session.add(row)
+    _forget_cached()
     record(
         by=by,
         action="instrument.enable" if enabled else "instrument.disable",
@@ -184,9 +231,15 @@ def set_instrument_enabled(*, code: str, enabled: bool, by: User) -> None:
 
 def active_overrides() -> dict[tuple[str, str], ThresholdOverride]:
     """The override in force per (instrument code, field); absent when the published value holds."""
+    cache = _request_cache()
+    if cache is not None and "overrides" in cache:
+        return dict(cache["overrides"])
     rows = db.session.scalars(sa.select(ThresholdOverride).order_by(ThresholdOverride.id))
     newest = {(r.instrument_code, r.field): r for r in rows}
-    return {key: row for key, row in newest.items() if row.new_value is not None}
+    active = {key: row for key, row in newest.items() if row.new_value is not None}
+    if cache is not None:
+        cache["overrides"] = dict(active)
+    return active
 
 
 def override_history(code: str | None = None) -> list[ThresholdOverride]:
@@ -223,5 +276,7 @@ def override_threshold(
         obj=row,
         details={"code": code, "field": field, "old": old_value, "new": value, "reason": reason},
     )
+    _forget_cached()
+    _refresh_active_statuses()
     db.session.commit()
     return row

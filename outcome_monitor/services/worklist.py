@@ -1,20 +1,28 @@
-"""What needs attention: caseload status colours and open alerts per episode. (The supervisor's
-case-review queue is ``services.review_queue``.)"""
+"""What needs attention: the caseload, read from the stored status (``CaseStatus``, issue 12).
+(The supervisor's case-review queue is ``services.review_queue``.)
+
+The caseload is one statement per page plus its count: clients, active episodes, session
+counts and stored statuses joined, sorted, filtered and paged by the database. Nothing is
+recomputed per row; an episode without a stored status yet shows as grey and sorts with grey.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from outcome_monitor.core.attention import TYPE_RANK
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert, AlertStatus, Client, Episode, User
-from outcome_monitor.services import care, feedback
-from outcome_monitor.services.settings import get_settings
+from outcome_monitor.models import Alert, Client, Episode, User
+from outcome_monitor.models.case_status import CaseStatus
+from outcome_monitor.services import care, feedback, paging
+from outcome_monitor.services.case_status import RISK_TYPES, RUPTURE_TYPES, UNCOMPUTED_RANK
+from outcome_monitor.services.paging import Page
 
 STATUS_WORDS = {
     "white": _l("in the non-clinical range"),
@@ -23,89 +31,109 @@ STATUS_WORDS = {
     "red": _l("not on track"),
     "grey": _l("too few data"),
 }
-
-# Lower ranks come first: who needs attention now.
-STATUS_RANK = {"red": 0, "yellow": 1, "grey": 3, "green": 4, "white": 5}
-URGENCY = {str(alert_type): rank for alert_type, rank in TYPE_RANK.items()}
+NOT_COMPUTED = _l("status not computed yet")
 
 
-def unresolved_by_episode(episode_ids: list[int]) -> dict[int, list[Alert]]:
-    if not episode_ids:
-        return {}
-    rows = db.session.scalars(
-        sa.select(Alert)
-        .where(Alert.episode_id.in_(episode_ids), Alert.status != AlertStatus.RESOLVED)
-        .order_by(Alert.opened_at)
-    )
-    grouped: dict[int, list[Alert]] = defaultdict(list)
-    for alert in rows:
-        grouped[alert.episode_id].append(alert)
-    return grouped
-
-
-@dataclass
+@dataclass(frozen=True)
 class CaseloadEntry:
+    """One row of the caseload: the client, the active episode, its sessions and its stored
+    status (None until ``case_status`` has computed it)."""
+
     client: Client
     episode: Episode
     last_session: date | None
     sessions: int
-    colour: str
-    status_words: str
-    alerts: list[Alert] = field(default_factory=list)
+    status: CaseStatus | None
+
+    @property
+    def colour(self) -> str:
+        return self.status.colour if self.status else "grey"
+
+    @property
+    def status_words(self) -> str:
+        if self.status is None:
+            return str(NOT_COMPUTED)
+        if self.status.measure_code is None:
+            return str(STATUS_WORDS["grey"])
+        words = STATUS_WORDS.get(self.status.colour, STATUS_WORDS["grey"])
+        return f"{feedback.measure_label(self.status.measure_code)}: {words}"
+
+    @property
+    def open_reasons(self) -> list[str]:
+        return list(self.status.open_reasons or []) if self.status else []
 
     @property
     def has_risk(self) -> bool:
-        return any(a.type == "risk_item" for a in self.alerts)
+        return bool(self.status and self.status.has_risk)
 
     @property
     def has_rupture(self) -> bool:
-        return any(a.type in ("alliance_rupture", "low_alliance") for a in self.alerts)
+        return bool(self.status and self.status.has_rupture)
 
     @property
-    def attention(self) -> tuple[int, int, str]:
-        urgent = min((URGENCY.get(a.type, 9) for a in self.alerts), default=9)
-        return (
-            0 if self.has_risk else 1,
-            STATUS_RANK.get(self.colour, 6) * 10 + urgent,
-            self.client.code,
-        )
+    def other_alerts(self) -> int:
+        """Unresolved alerts that are neither risk nor alliance (the caseload's "other")."""
+        shown = RISK_TYPES | RUPTURE_TYPES
+        return sum(1 for t in self.open_reasons if t not in shown)
 
 
-SORTS = {
-    "attention": lambda e: e.attention,
-    "client": lambda e: e.client.code,
-    "last_session": lambda e: (e.last_session is None, e.last_session or date.min),
-    "sessions": lambda e: -e.sessions,
-}
+CaseloadQuery = sa.Select[Client, Episode, CaseStatus]
+SORTS = ("attention", "client", "last_session", "sessions")
+# Sorts by session facts join the grouped sessions of the whole scope; the others read the
+# page's sessions afterwards, in one IN query for its 50 episodes.
+SESSION_SORTS = ("last_session", "sessions")
 
 
-def caseload_entries(user: User, *, sort: str = "attention") -> list[CaseloadEntry]:
-    """The caseload with status colours and open alerts; the clients needing attention first."""
-    rows = [r for r in care.caseload(user) if r.episode is not None]
-    alerts = unresolved_by_episode([r.episode.id for r in rows if r.episode])
-    current = get_settings()
+def caseload_entries(user: User, *, sort: str = "attention", page: int = 1) -> Page[CaseloadEntry]:
+    """One page of the caseload (clients with an active episode ``user`` may see), sorted by
+    ``sort`` (an unknown sort reads as "attention": who needs attention first).
+
+    Three queries whatever the caseload: the total, the page (clients, episodes, stored
+    statuses and therapists joined; sorted and cut by the database), the page's sessions.
+    """
+    number = paging.clamp(page)
+    scope = care.active_episodes_in_scope(user)
+    query = (
+        sa.select(Client, Episode, CaseStatus)
+        .join(Episode, Episode.client_id == Client.id)
+        .outerjoin(CaseStatus, CaseStatus.episode_id == Episode.id)
+        .where(Episode.id.in_(scope))
+        .options(so.joinedload(Client.therapist))
+    )
+    query = _sorted(query, sort if sort in SORTS else "attention", scope)
+    total = paging.count(scope)
+    rows = db.session.execute(query.limit(paging.PAGE_SIZE).offset(paging.offset_of(number)))
+    return Page(_entries(rows.all()), number, total)
+
+
+def _sorted(query: CaseloadQuery, sort: str, scope: sa.Select[int]) -> CaseloadQuery:
+    """``query`` in the order of ``sort``, then by client code and episode (a unique key, so
+    pages never overlap)."""
+    order: tuple[Any, ...] = ()
+    if sort in SESSION_SORTS:
+        stats = care.session_stats(scope).subquery()
+        query = query.outerjoin(stats, stats.c.episode_id == Episode.id)
+        if sort == "last_session":
+            order = (stats.c.last.is_(None), stats.c.last)
+        else:
+            order = (sa.func.coalesce(stats.c.n, 0).desc(),)
+    elif sort == "attention":
+        order = (sa.func.coalesce(CaseStatus.attention_rank, UNCOMPUTED_RANK),)
+    return query.order_by(*order, Client.code, Episode.id)
+
+
+def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
+    """The page's rows with their session facts (one query for the page's episodes)."""
+    episode_ids = [row[1].id for row in rows]
+    stats: dict[int, tuple[date | None, int]] = {}
+    if episode_ids:
+        for episode_id, held_last, held in db.session.execute(care.session_stats(episode_ids)):
+            stats[episode_id] = (held_last, held)
     entries = []
-    for row in rows:
-        assert row.episode is not None
-        status = feedback.episode_status(row.episode, current)
-        entries.append(
-            CaseloadEntry(
-                row.client,
-                row.episode,
-                row.last_session,
-                row.sessions,
-                status.colour,
-                _status_words(status),
-                alerts.get(row.episode.id, []),
-            )
-        )
-    return sorted(entries, key=SORTS.get(sort, SORTS["attention"]))
-
-
-def _status_words(status: feedback.EpisodeStatus) -> str:
-    if status.reading is None or status.definition is None:
-        return str(STATUS_WORDS["grey"])
-    return f"{feedback.measure_label(status.definition.code)}: {STATUS_WORDS[status.colour]}"
+    for client, episode, status in rows:
+        last, n = stats.get(episode.id, (None, 0))
+        entries.append(CaseloadEntry(client, episode, last, n, status))
+    return entries
 
 
 def alert_history(episode: Episode) -> list[Alert]:

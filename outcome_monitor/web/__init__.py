@@ -56,3 +56,7 @@ def register_web(app: Flask) -> None:
     from outcome_monitor.web import reports
 
     app.register_blueprint(reports.bp)
+
+    from outcome_monitor.web import paging
+
+    paging.init_app(app)  # page_url() for the lists' pagers

@@ -119,7 +119,7 @@ def register_read(
     _reads[endpoint] = ReadSpec(action, arg=arg, subject=subject)
 
 
-def audited_read(action: str, *, arg: str | None = None, subject: str | None = None):  # type: ignore[no-untyped-def]
+def audited_read(action: str, *, arg: str | None = None, subject: str | None = None):
     """Decorator form of ``register_read``; put it directly below ``@bp.route``."""
     _check_subject(subject or arg)
 

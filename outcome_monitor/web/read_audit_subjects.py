@@ -59,7 +59,7 @@ def _by_episode_id(value: Any) -> sa.ScalarSelect[str] | None:
 
 def _by_client_code(value: Any) -> sa.ScalarSelect[str] | None:
     code = str(value)
-    if len(code) > Client.code.type.length:  # type: ignore[attr-defined]
+    if len(code) > Client.code.type.length:
         return None
     return sa.select(Client.code).where(Client.code == code).scalar_subquery()
 

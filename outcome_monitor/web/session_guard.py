@@ -11,7 +11,7 @@ A session ends (server-side, whatever the browser keeps) when:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import (
     Flask,
@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from outcome_monitor.extensions import db, login_manager
 from outcome_monitor.models import User
+from outcome_monitor.models.types import utcnow
 
 LAST_SEEN = "last_seen"
 SIGNED_IN_AT = "signed_in_at"
@@ -42,7 +43,7 @@ BEFORE_ENROLMENT = {"auth.mfa_setup", "auth.logout", "auth.login"}
 
 def now() -> datetime:
     """The time for session decisions (one place, so tests can move the clock)."""
-    return datetime.now(UTC)
+    return utcnow()
 
 
 @login_manager.user_loader
@@ -138,7 +139,7 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, _error_page(code))
 
 
-def _error_page(code: int):  # type: ignore[no-untyped-def]
+def _error_page(code: int):
     def handler(error: Exception) -> tuple[str, int]:
         return render_template("error.html", code=code), code
 

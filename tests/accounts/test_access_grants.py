@@ -177,3 +177,12 @@ def test_the_access_report_runs_the_same_number_of_queries_for_few_and_many_gran
         )
     assert db.session.scalar(sa.select(sa.func.count(AccessGrant.id))) > 30
     assert _report_queries(client) == few
+
+
+def test_a_supervisor_created_with_a_team_raises_no_warning(world: World) -> None:
+    user = accounts.add_user(
+        email="new.sup@example.test", display_name="", role=Role.SUPERVISOR,
+        team=world.north, by=None,
+    )
+    db.session.commit()
+    assert user.id is not None

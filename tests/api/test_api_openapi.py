@@ -95,7 +95,8 @@ def api_schema(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
 def test_the_api_keeps_the_promises_of_its_openapi_document(
     api_schema: Any, api_world: ApiWorld, mode: GenerationMode
 ) -> None:
-    headers = bearer(api_world.secret)
+    # The WSGI client does not decode gzip; responses over 1 KB are compressed when asked for.
+    headers = {**bearer(api_world.secret), "Accept-Encoding": "identity"}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) == 11
     for operation in operations:

@@ -11,10 +11,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from outcome_monitor.extensions import db
-from outcome_monitor.jobs import JOB_IDS, UnknownJob, job_table, runs
+from outcome_monitor.jobs import JOB_IDS, UnknownJob, job_table
 from outcome_monitor.jobs.runner import add_jobs, build_scheduler, run_job
 from outcome_monitor.models import Alert, AuditEvent, EntryMode, JobRun
-from outcome_monitor.services import alerting, care, measures, settings
+from outcome_monitor.services import alerting, care, job_runs, measures, settings
 from tests.conftest import World, count
 from tests.services.test_refit import insert_closed_episodes
 
@@ -127,7 +127,7 @@ def test_overdue_job_uses_the_clinic_date(app, world: World, monkeypatch) -> Non
         return real(today=today, now=now)
 
     monkeypatch.setattr(alerting, "check_overdue", spy)
-    monkeypatch.setattr(runs, "utcnow", lambda: datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
+    monkeypatch.setattr(job_runs, "utcnow", lambda: datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
     monkeypatch.setitem(app.config, "SERVICE_TIMEZONE", "Pacific/Auckland")
     result = run_job(app, "overdue_measures")
     assert seen == [date(2026, 11, 21)]  # already Saturday in Auckland

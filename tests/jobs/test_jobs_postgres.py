@@ -23,7 +23,7 @@ from outcome_monitor.extensions import db
 from outcome_monitor.jobs.runner import run_job
 from outcome_monitor.models import Alert, AuditEvent, JobRun
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import care
+from outcome_monitor.services import alerting, care
 from tests.conftest import USING_POSTGRES, World
 from tests.jobs.pg_gate import writes_gated
 
@@ -111,4 +111,29 @@ def test_two_scheduler_processes_at_once_escalate_each_alert_once(world: World) 
                     p.kill()
                     p.wait()
     assert [p.returncode for p in processes] == [0, 0], outputs
+    _assert_each_alert_escalated_once(ids)
+
+
+def test_two_schedulers_racing_over_many_batches_escalate_each_alert_once(
+    app, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 4 over 30 alerts: both runs hold the same stale list of every due alert and
+    claim batch after batch at once; ``FOR UPDATE SKIP LOCKED`` and the conditional UPDATE
+    give each alert to exactly one of them, and neither waits for the other's batch."""
+    monkeypatch.setattr(alerting, "ESCALATION_BATCH", 4)
+    ids = _overdue_risk_alerts(world, 30)
+    barrier = threading.Barrier(2, timeout=10)
+
+    def one_scheduler() -> None:
+        barrier.wait()
+        run_job(app, "escalate_alerts")
+
+    threads = [threading.Thread(target=one_scheduler) for _ in range(2)]
+    with writes_gated("alert", waiters=2) as release:
+        for thread in threads:
+            thread.start()
+        release()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
     _assert_each_alert_escalated_once(ids)

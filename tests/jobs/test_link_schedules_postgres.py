@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.jobs.runner import run_job
-from outcome_monitor.models import AuditEvent, JobRun, LinkSchedule, RemoteLink
+from outcome_monitor.models import AuditEvent, JobRun, LinkSchedule, RemoteLink, ScheduleState
 from outcome_monitor.services import care, link_schedules
 from tests.conftest import USING_POSTGRES, World, count
 from tests.jobs.pg_gate import writes_gated
@@ -85,4 +85,4 @@ def test_two_scheduler_threads_at_once_issue_and_email_each_link_once(
     assert sorted(processed) == sorted(str(i) for i in ids)
     for schedule_id in ids:
         made = db.session.get_one(LinkSchedule, schedule_id)
-        assert made.outcome == "emailed" and made.email is None
+        assert made.state is ScheduleState.EMAILED and made.email is None

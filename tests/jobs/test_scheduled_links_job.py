@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.jobs import find_job, runs
+from outcome_monitor.jobs import find_job
 from outcome_monitor.jobs.runner import run_job
 from outcome_monitor.models import JobRun, LinkSchedule
-from outcome_monitor.services import link_schedules
+from outcome_monitor.services import job_runs, link_schedules
 from tests.conftest import World
 from tests.services.test_links_service import smtp_server  # noqa: F401  (fixture)
 
@@ -50,7 +50,7 @@ def test_run_once_issues_the_due_links_and_records_the_run(runner, world: World)
 
 def test_the_job_uses_the_clinic_date(app, world: World, monkeypatch) -> None:
     made = make_schedule(world, send_on=date(2026, 11, 21))
-    monkeypatch.setattr(runs, "utcnow", lambda: datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
+    monkeypatch.setattr(job_runs, "utcnow", lambda: datetime(2026, 11, 20, 23, 30, tzinfo=UTC))
     monkeypatch.setitem(app.config, "SERVICE_TIMEZONE", "Pacific/Auckland")
     result = run_job(app, "send_scheduled_links")
     assert result.summary == "processed 1 scheduled links: 1 ready to pass on"

@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from flask import Flask, url_for
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, EpisodeStatus, LinkSchedule, RemoteLink
+from outcome_monitor.models import (
+    AuditEvent,
+    EpisodeStatus,
+    LinkSchedule,
+    RemoteLink,
+    ScheduleState,
+)
 from outcome_monitor.services import ServiceError, care, link_schedules, links
 from outcome_monitor.services.link_schedules import DueSummary, link_url
 from outcome_monitor.services.mail import SmtpSettings
@@ -83,9 +89,10 @@ def test_a_schedule_is_audited_without_the_address(world: World) -> None:
 
 
 def test_a_link_is_not_issued_before_its_day(world: World) -> None:
-    schedule(world, send_on=TODAY + timedelta(days=1))
+    made = schedule(world, send_on=TODAY + timedelta(days=1))
     assert run().outcomes == []
     assert count(RemoteLink) == 0
+    assert made.state is ScheduleState.PENDING and made.reason is None
 
 
 def test_without_an_address_the_link_is_ready_to_pass_on(world: World) -> None:
@@ -93,13 +100,14 @@ def test_without_an_address_the_link_is_ready_to_pass_on(world: World) -> None:
     summary = run()
     assert summary.text() == "processed 1 scheduled links: 1 ready to pass on"
     db.session.refresh(made)
-    assert made.outcome == "ready to pass on" and made.processed_at == NOW
+    assert made.state is ScheduleState.READY and made.reason is None
+    assert made.processed_at == NOW
     assert made.link is not None and made.link.created_by is None
     assert made.link.expires_at == NOW + timedelta(days=4)
-    assert link_schedules.schedule_state(made) == "ready"
     (event,) = audit("link_schedule.process")
     assert event.actor_id is None and event.details == {
-        "outcome": made.outcome,
+        "state": "ready",
+        "reason": None,
         "link": made.link.id,
     }
 
@@ -128,7 +136,7 @@ def test_the_link_is_emailed_and_the_address_cleared(world: World, smtp_server) 
     made = schedule(world, email=ADDRESS)
     assert run(smtp=smtp).text() == "processed 1 scheduled links: 1 emailed"
     db.session.refresh(made)
-    assert made.outcome == "emailed" and made.email is None
+    assert made.state is ScheduleState.EMAILED and made.reason is None and made.email is None
     assert len(received) == 1 and received[0]["To"] == ADDRESS
     token = received[0].get_payload().split(f"{BASE_URL}/l/")[1].split()[0]
     assert made.link is not None and made.link.token_hash == links.hash_token(token)
@@ -151,11 +159,13 @@ def test_without_a_public_address_the_link_is_not_emailed(
     made = schedule(world, email=ADDRESS)
     summary = run(smtp=smtp, base_url=base_url)
     db.session.refresh(made)
-    assert made.outcome.startswith("ready to pass on (not emailed: ") and reason in made.outcome
+    assert made.state is ScheduleState.READY
+    assert made.reason is not None and made.reason.startswith("not emailed: ")
+    assert reason in made.reason
     assert made.email is None and received == []
     assert summary.text().splitlines() == [
         "processed 1 scheduled links: 1 ready to pass on",
-        made.outcome,
+        f"ready to pass on: {made.reason}",
     ]
 
 
@@ -163,7 +173,8 @@ def test_without_smtp_the_link_is_not_emailed(world: World) -> None:
     made = schedule(world, email=ADDRESS)
     run(smtp=None)
     db.session.refresh(made)
-    assert "email is not set up" in made.outcome and made.email is None
+    assert made.state is ScheduleState.READY and made.email is None
+    assert made.reason == "not emailed: email is not set up (SMTP_HOST, SMTP_FROM)"
 
 
 def test_a_failing_relay_is_recorded_and_the_link_can_still_be_shown(world: World) -> None:
@@ -171,10 +182,32 @@ def test_a_failing_relay_is_recorded_and_the_link_can_still_be_shown(world: Worl
     dead = SmtpSettings(host="127.0.0.1", port=1, sender="rom@example.test", timeout=2)
     summary = run(smtp=dead)
     db.session.refresh(made)
-    assert made.outcome.startswith("email failed: ") and made.email is None
-    assert link_schedules.schedule_state(made) == "failed"
-    assert summary.text().startswith("processed 1 scheduled links: 1 email failed")
+    assert made.state is ScheduleState.FAILED and made.email is None
+    assert made.reason and made.reason != link_schedules.INTERRUPTED
+    assert summary.text().splitlines() == [
+        "processed 1 scheduled links: 1 email failed",
+        f"email failed: {made.reason}",
+    ]
     assert made.link is not None and made.link.emailed_at is None
+
+
+def test_a_run_that_stops_while_emailing_leaves_the_schedule_failed_with_the_reason(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = schedule(world, email=ADDRESS)
+
+    def crash(**kwargs: Any) -> None:
+        raise RuntimeError("the process was killed")
+
+    monkeypatch.setattr(link_schedules, "send_link_email", crash)
+    smtp = SmtpSettings(host="127.0.0.1", port=1, sender="rom@example.test", timeout=2)
+    with pytest.raises(RuntimeError):
+        run(smtp=smtp)
+    db.session.rollback()
+    db.session.refresh(made)
+    assert made.state is ScheduleState.FAILED and made.reason == link_schedules.INTERRUPTED
+    assert made.processed_at == NOW and made.link is not None  # the therapist can pass it on
+    assert run(smtp=smtp).outcomes == []
 
 
 def test_closing_the_episode_cancels_its_schedules_and_forgets_the_address(world: World) -> None:
@@ -185,7 +218,7 @@ def test_closing_the_episode_cancels_its_schedules_and_forgets_the_address(world
     )
     db.session.refresh(made)
     assert made.processed_at is not None and made.email is None
-    assert made.outcome == "cancelled: episode closed"
+    assert made.state is ScheduleState.CANCELLED and made.reason == "episode closed"
     assert audit("episode.close")[-1].details["scheduled_links_cancelled"] == 1
     assert run().text().startswith("processed 0")
     assert count(RemoteLink) == 0
@@ -198,7 +231,8 @@ def test_an_episode_closed_outside_the_service_is_skipped(world: World) -> None:
     db.session.commit()
     assert run().text() == "processed 1 scheduled links: 1 skipped"
     db.session.refresh(made)
-    assert made.outcome == "skipped: episode closed" and made.email is None and made.link is None
+    assert made.state is ScheduleState.SKIPPED and made.reason == "episode closed"
+    assert made.email is None and made.link is None
     assert count(RemoteLink) == 0
 
 
@@ -207,7 +241,7 @@ def test_a_cancelled_schedule_is_never_issued(world: World) -> None:
     link_schedules.cancel_schedule(schedule=made, by=world.alice, now=NOW)
     assert run().outcomes == []
     db.session.refresh(made)
-    assert made.outcome == "cancelled" and made.email is None
+    assert made.state is ScheduleState.CANCELLED and made.reason is None and made.email is None
     assert [e.actor_id for e in audit("link_schedule.cancel")] == [world.alice.id]
     with pytest.raises(ServiceError, match="already sent or cancelled"):
         link_schedules.cancel_schedule(schedule=made, by=world.alice, now=NOW)
@@ -218,7 +252,7 @@ def test_a_processed_schedule_cannot_be_cancelled(world: World) -> None:
     run()
     with pytest.raises(ServiceError, match="already sent or cancelled"):
         link_schedules.cancel_schedule(schedule=made, by=world.alice, now=NOW)
-    assert db.session.get_one(LinkSchedule, made.id).outcome == "ready to pass on"
+    assert db.session.get_one(LinkSchedule, made.id).state is ScheduleState.READY
 
 
 def test_showing_a_ready_link_gives_a_fresh_token_until_the_client_opens_it(world: World) -> None:

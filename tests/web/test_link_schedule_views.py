@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, LinkSchedule
+from outcome_monitor.models import AuditEvent, LinkSchedule, ScheduleState
 from outcome_monitor.services import link_schedules, links
 from tests.conftest import World, count
 
@@ -96,7 +96,7 @@ def test_the_therapist_cancels_a_scheduled_link(login_as, world: World) -> None:
     page = client.post(f"/links/schedules/{made.id}/cancel", follow_redirects=True)
     assert "The scheduled link was cancelled" in page.get_data(as_text=True)
     db.session.refresh(made)
-    assert made.outcome == "cancelled" and made.email is None
+    assert made.state is ScheduleState.CANCELLED and made.email is None
     again = client.post(f"/links/schedules/{made.id}/cancel", follow_redirects=True)
     assert "already sent or cancelled" in again.get_data(as_text=True)
 
@@ -114,3 +114,12 @@ def test_a_ready_link_is_shown_once_on_request(login_as, world: World) -> None:
     assert token not in client.get(f"/clients/{world.alices_client.id}").get_data(as_text=True)
     revealed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "link.reveal"))
     assert [e.actor_id for e in revealed] == [world.alice.id]
+
+
+def test_a_link_that_could_not_be_emailed_shows_why(login_as, world: World) -> None:
+    make_schedule(world, email=ADDRESS)
+    process_due()  # no SMTP set up
+    page = login_as(world.alice).get(f"/clients/{world.alices_client.id}").get_data(as_text=True)
+    assert "ready to pass on" in page and "Show the link" in page
+    assert "(not emailed: email is not set up (SMTP_HOST, SMTP_FROM))" in page
+    assert "Cancel" not in page.split('aria-label="Scheduled links"')[1]

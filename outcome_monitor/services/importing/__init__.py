@@ -1,8 +1,9 @@
 """Import of historic scores from a long-format CSV file (issue 11); see docs/interop.md.
 
-Historic scores are not live care: no alert is raised for them (the alert engine is bypassed on
-purpose: an old deterioration would otherwise land in today's worklist), but their closed
-episodes feed the next trajectory refit.
+Historic scores are not live care: by default no alert is raised for them (the alert engine is
+bypassed on purpose: an old deterioration would otherwise land in today's worklist), but their
+closed episodes feed the next trajectory refit. ``evaluate_open`` (``--evaluate-open``) evaluates
+the episodes the file leaves open once, after the import (``importing.evaluate``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Team, User
-from outcome_monitor.services import ServiceError, measures
+from outcome_monitor.services import ServiceError, case_status, measures
 from outcome_monitor.services.audit import record
+from outcome_monitor.services.importing import evaluate
 from outcome_monitor.services.importing.checker import Checker, read_spool
 from outcome_monitor.services.importing.csvsource import Issue
+from outcome_monitor.services.importing.evaluate import Evaluated
 from outcome_monitor.services.importing.rows import Account, RowContext
 from outcome_monitor.services.importing.scorer import Scorer
 from outcome_monitor.services.importing.writer import ScoreWriter, insert_clients, insert_episodes
@@ -50,6 +53,10 @@ class ImportResult:
     n_issues: int = 0
     written: bool = False
     sha256: str = ""
+    # The episodes the file leaves open (ids, after a real import) and, with evaluate_open,
+    # what evaluating them found.
+    open_episodes: list[int] = field(default_factory=list)
+    evaluated: Evaluated | None = None
 
     def counts(self) -> dict[str, int]:
         return {
@@ -74,6 +81,7 @@ def import_scores(
     size: int = 0,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    evaluate_open: bool = False,
 ) -> ImportResult:
     """Check a whole score file, then (unless a dry run or any error) write it; one commit.
 
@@ -87,6 +95,9 @@ def import_scores(
        already stored with the same values are skipped), one audit row, one commit. If the
        database changed meanwhile (e.g. a client code taken in the app), everything is rolled
        back and ServiceError raised.
+    5. With ``evaluate_open``, after that commit: the alert engine once for every episode the
+       file leaves open, as of its last score (``importing.evaluate``); without it imported
+       scores raise no alerts.
     The audit row's actor is the system (a CLI has no login); ``operator`` names who ran it.
     """
     context, team_of = _context(team, today)
@@ -124,6 +135,8 @@ def import_scores(
     )
     db.session.commit()
     result.written = True
+    if evaluate_open:
+        result.evaluated = evaluate.evaluate_open(result.open_episodes, file=name)
     return result
 
 
@@ -171,9 +184,14 @@ def _write(
 ) -> None:
     insert_clients(checker.ledger, now)
     episode_ids = insert_episodes(checker.ledger)
+    result.open_episodes = [
+        p.db_id for p in checker.ledger.episodes.values() if p.closed is None and p.db_id
+    ]
     versions = {code: d.version for code, d in checker.context.library.items()}
     writer = ScoreWriter(episode_ids, versions, now)
     for chunk in read_spool(spool):
         writer.write(chunk)
         if progress is not None:
             progress("Writing", writer.administrations, result.administrations)
+    # The imported episodes' stored status (colour, last score, open card) in the same commit.
+    case_status.refresh_many(episode_ids)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from outcome_monitor.models import TokenScope, TokenState
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import NotFound, ServiceError, api_tokens
 from outcome_monitor.web.account import bp
 from outcome_monitor.web.account.forms import RevokeForm, TokenForm
@@ -20,7 +19,7 @@ def _page(form: TokenForm, secret: str | None = None) -> str:
         form=form,
         revoke_form=RevokeForm(),
         tokens=api_tokens.user_tokens(current_user),
-        now=datetime.now(UTC),
+        now=utcnow(),
         secret=secret,
         states=TokenState,
         scopes=TokenScope,
@@ -29,7 +28,7 @@ def _page(form: TokenForm, secret: str | None = None) -> str:
 
 @bp.route("/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():  # type: ignore[no-untyped-def]
+def tokens():
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form)
@@ -40,7 +39,7 @@ def tokens():  # type: ignore[no-untyped-def]
             scope=TokenScope(form.scope.data),
             expires_days=form.expires_days.data or 0,
             by=current_user,
-            now=datetime.now(UTC),
+            now=utcnow(),
         )
     except ServiceError as error:
         flash(_("Not created: %(reason)s", reason=error), "error")
@@ -52,11 +51,11 @@ def tokens():  # type: ignore[no-untyped-def]
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
-def revoke(token_id: int):  # type: ignore[no-untyped-def]
+def revoke(token_id: int):
     if not RevokeForm().validate_on_submit():
         abort(400)
     try:
-        token = api_tokens.revoke_token(token_id=token_id, by=current_user, now=datetime.now(UTC))
+        token = api_tokens.revoke_token(token_id=token_id, by=current_user, now=utcnow())
     except NotFound:
         abort(404)
     flash(_("Token %(prefix)s… revoked.", prefix=token.prefix), "success")

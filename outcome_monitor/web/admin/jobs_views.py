@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from outcome_monitor.jobs import service_timezone
-from outcome_monitor.jobs.status import job_statuses
 from outcome_monitor.models import Role
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import feedback, settings
+from outcome_monitor.services.clock import service_timezone
+from outcome_monitor.services.job_runs import job_statuses
 from outcome_monitor.web.admin import bp
 from outcome_monitor.web.helpers import roles_required
 
@@ -17,7 +17,7 @@ admin_required = roles_required(Role.ADMIN)
 
 @bp.route("/jobs", methods=["GET"])
 @admin_required
-def jobs():  # type: ignore[no-untyped-def]
+def jobs():
     timezone = service_timezone(current_app)
     current = settings.get_settings()
     models = feedback.outcome_models(current)

@@ -23,7 +23,7 @@ admin_required = roles_required(Role.ADMIN)
 
 @bp.route("/settings", methods=["GET"])
 @admin_required
-def service_settings():  # type: ignore[no-untyped-def]
+def service_settings():
     current = settings.get_settings()
     options = ServiceOptionsForm(data=_form_data(current))
     disabled = settings.disabled_instruments()
@@ -47,7 +47,7 @@ def _form_data(current: settings.ServiceSettings) -> dict[str, object]:
 
 @bp.route("/settings/options", methods=["POST"])
 @admin_required
-def save_options():  # type: ignore[no-untyped-def]
+def save_options():
     form = ServiceOptionsForm()
     if not form.validate_on_submit():
         errors = "; ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items())
@@ -64,7 +64,7 @@ def save_options():  # type: ignore[no-untyped-def]
 
 @bp.route("/settings/instruments", methods=["POST"])
 @admin_required
-def toggle_instrument():  # type: ignore[no-untyped-def]
+def toggle_instrument():
     form = InstrumentToggleForm()
     if form.validate_on_submit() and form.code.data in measures.library():
         settings.set_instrument_enabled(
@@ -76,7 +76,7 @@ def toggle_instrument():  # type: ignore[no-untyped-def]
 
 @bp.route("/settings/overrides", methods=["POST"])
 @admin_required
-def override_threshold():  # type: ignore[no-untyped-def]
+def override_threshold():
     form = OverrideForm()
     definition = measures.library().get(form.code.data or "")
     if definition is None or not form.validate_on_submit():

@@ -3,11 +3,10 @@ get an invitation link and forgotten passwords a reset link, emailed or shown on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,19 +14,17 @@ from wtforms import SelectChoice
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Role, Team, User
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, accounts, invitations, mfa, sign_in
 from outcome_monitor.services.invitations import IssuedToken
 from outcome_monitor.services.mail import SmtpSettings
 from outcome_monitor.web.admin import bp
 from outcome_monitor.web.admin.forms import ConfirmForm, RoleForm, TeamForm, TeamsForm, UserForm
+from outcome_monitor.web.admin.user_filters import parse_user_query
 from outcome_monitor.web.helpers import roles_required
 
 admin_required = roles_required(Role.ADMIN)
 NO_TEAM = 0
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _teams() -> list[Team]:
@@ -65,7 +62,7 @@ def _deliver(issued: IssuedToken) -> None:
 
 @bp.route("/users", methods=["GET", "POST"])
 @admin_required
-def users():  # type: ignore[no-untyped-def]
+def users():
     teams = _teams()
     form = UserForm()
     form.team_id.choices = _team_choices(teams)
@@ -77,7 +74,7 @@ def users():  # type: ignore[no-untyped-def]
                 role=Role(form.role.data),
                 team=next((t for t in teams if t.id == form.team_id.data), None),
                 by=current_user,
-                now=_now(),
+                now=utcnow(),
                 valid_for=timedelta(days=current_app.config["INVITATION_VALID_DAYS"]),
             )
         except ServiceError as error:
@@ -85,19 +82,26 @@ def users():  # type: ignore[no-untyped-def]
         else:
             _deliver(issued)
             return redirect(url_for("admin.users"))
-    all_users = db.session.scalars(
-        sa.select(User)
-        .options(so.selectinload(User.team), so.selectinload(User.supervised_teams))
-        .order_by(User.role, User.email)
+    wanted = parse_user_query(request.args, teams)
+    page = accounts.user_page(wanted.filters, page=wanted.page)
+    body = render_template(
+        "admin/users.html",
+        users=page.items,
+        page=page,
+        wanted=wanted,
+        roles=list(Role),
+        states=list(accounts.AccountState),
+        no_team=accounts.NO_TEAM,
+        form=form,
+        team_form=TeamForm(),
+        teams=teams,
     )
-    return render_template(
-        "admin/users.html", users=all_users, form=form, team_form=TeamForm(), teams=teams
-    )
+    return body, 400 if wanted.errors else 200
 
 
 @bp.route("/teams", methods=["POST"])
 @admin_required
-def create_team():  # type: ignore[no-untyped-def]
+def create_team():
     form = TeamForm()
     if form.validate_on_submit():
         try:
@@ -112,7 +116,7 @@ def create_team():  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>", methods=["GET"])
 @admin_required
-def user_detail(user_id: int):  # type: ignore[no-untyped-def]
+def user_detail(user_id: int):
     user = db.get_or_404(User, user_id)
     teams = _teams()
     teams_form = TeamsForm(team_id=user.team_id or NO_TEAM)
@@ -125,7 +129,7 @@ def user_detail(user_id: int):  # type: ignore[no-untyped-def]
         teams_form=teams_form,
         role_form=RoleForm(role=user.role),
         confirm_form=ConfirmForm(),
-        locked_until=sign_in.locked_until(user, _now()),
+        locked_until=sign_in.locked_until(user, utcnow()),
     )
 
 
@@ -135,7 +139,7 @@ def _back_to(user: User) -> Response:
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @admin_required
-def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
+def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         try:
@@ -148,14 +152,14 @@ def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
 @admin_required
-def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
+def send_reset_link(user_id: int):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         try:
             issued = invitations.issue_password_reset(
                 user=user,
                 by=current_user,
-                now=_now(),
+                now=utcnow(),
                 valid_for=timedelta(hours=current_app.config["PASSWORD_RESET_VALID_HOURS"]),
             )
         except ServiceError as error:
@@ -167,11 +171,11 @@ def send_reset_link(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
 @admin_required
-def reset_mfa(user_id: int):  # type: ignore[no-untyped-def]
+def reset_mfa(user_id: int):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         try:
-            mfa.reset(user=user, by=current_user, now=_now())
+            mfa.reset(user=user, by=current_user, now=utcnow())
             flash(_("Two-factor sign-in removed; the user sets it up again."), "success")
         except ServiceError as error:
             flash(str(error), "error")
@@ -180,7 +184,7 @@ def reset_mfa(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @admin_required
-def lift_lock(user_id: int):  # type: ignore[no-untyped-def]
+def lift_lock(user_id: int):
     user = db.get_or_404(User, user_id)
     if ConfirmForm().validate_on_submit():
         sign_in.lift_lock(user=user, by=current_user)
@@ -190,7 +194,7 @@ def lift_lock(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @admin_required
-def change_role(user_id: int):  # type: ignore[no-untyped-def]
+def change_role(user_id: int):
     user = db.get_or_404(User, user_id)
     form = RoleForm()
     if form.validate_on_submit():
@@ -204,7 +208,7 @@ def change_role(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/users/<int:user_id>/teams", methods=["POST"])
 @admin_required
-def assign_teams(user_id: int):  # type: ignore[no-untyped-def]
+def assign_teams(user_id: int):
     user = db.get_or_404(User, user_id)
     teams = _teams()
     form = TeamsForm()

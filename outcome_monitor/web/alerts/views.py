@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from outcome_monitor.core.attention import Reason
 from outcome_monitor.models import Alert, Episode
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, attention, review_queue
 from outcome_monitor.services.attention import EpisodeCard
 from outcome_monitor.web.alerts import bp, words
@@ -20,9 +21,10 @@ from outcome_monitor.web.alerts.forms import (
     resolve_prefix,
 )
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
+from outcome_monitor.web.paging import page_arg
 
 
-def _back(episode: Episode):  # type: ignore[no-untyped-def]
+def _back(episode: Episode):
     """PRG: back to the page the form was on (a local path only), else the client page."""
     target = request.form.get("next") or ""
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -32,7 +34,7 @@ def _back(episode: Episode):  # type: ignore[no-untyped-def]
 
 @bp.route("/episodes/<int:episode_id>/acknowledge", methods=["POST"])
 @clinical_required
-def acknowledge_card(episode_id: int):  # type: ignore[no-untyped-def]
+def acknowledge_card(episode_id: int):
     """Acknowledge every open reason of the episode's card with one checklist and note."""
     episode = episode_or_404(episode_id)
     form = CardAcknowledgeForm(prefix=CARD_PREFIX)
@@ -45,7 +47,7 @@ def acknowledge_card(episode_id: int):  # type: ignore[no-untyped-def]
             actions=form.actions.data or [],
             note=form.note.data or "",
             by=current_user,
-            now=datetime.now(UTC),
+            now=utcnow(),
             version=form.version.data,
         )
         flash(_("Acknowledged."), "success")
@@ -56,7 +58,7 @@ def acknowledge_card(episode_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/episodes/<int:episode_id>/reasons/<key>/resolve", methods=["POST"])
 @clinical_required
-def resolve_reason(episode_id: int, key: str):  # type: ignore[no-untyped-def]
+def resolve_reason(episode_id: int, key: str):
     """Mark one reason of the card (every alert behind it) resolved by hand, with a note."""
     episode = episode_or_404(episode_id)
     form = ReasonResolveForm(prefix=resolve_prefix(key))
@@ -67,7 +69,7 @@ def resolve_reason(episode_id: int, key: str):  # type: ignore[no-untyped-def]
                 key=key,
                 note=form.note.data or "",
                 by=current_user,
-                now=datetime.now(UTC),
+                now=utcnow(),
             )
             flash(_("Marked resolved."), "success")
         except ServiceError as error:
@@ -77,13 +79,19 @@ def resolve_reason(episode_id: int, key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/")
 @clinical_required
-def queue():  # type: ignore[no-untyped-def]
+def queue():
     """The case-review queue: one row per case of the supervisor's teams (a therapist: their
-    own clients), most need first; filters from the query string, checked (400 if wrong)."""
+    own clients), most need first, 50 a page; filters and ``?page=`` from the query string,
+    checked (400 if wrong)."""
     choices = review_queue.filter_choices(current_user)
     parsed = parse_filters(request.args, choices)
+    number = page_arg(request.args)
+    if number.error:
+        parsed.errors.append(number.error)
     today = date.today()
-    result = review_queue.review_queue(current_user, today=today, filters=parsed.filters)
+    result = review_queue.review_queue(
+        current_user, today=today, filters=parsed.filters, page=number.number
+    )
     page = render_template(
         "alerts/queue.html",
         queue=result,

@@ -11,6 +11,7 @@ from outcome_monitor.models import AuditOutcome, Client, Role
 from outcome_monitor.services import audit
 from outcome_monitor.web.audit import bp
 from outcome_monitor.web.helpers import client_or_404, roles_required
+from outcome_monitor.web.paging import page_arg
 from outcome_monitor.web.read_audit import audited_read
 
 ACTION_WORDS = {
@@ -22,33 +23,39 @@ ACTION_WORDS = {
 }
 
 
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
 @bp.get("/clients/<int:client_id>/access-log")
 @audited_read("client.access_log.view", arg="client_id")
 @roles_required(Role.SUPERVISOR)
-def client_access_log(client_id: int):  # type: ignore[no-untyped-def]
+def client_access_log(client_id: int):
+    """50 events a page; a bad ``?page=`` shows the first page with a message (400)."""
     client = client_or_404(client_id)
-    page = audit.client_access_log(client, page=_page_number())
-    return render_template(
+    number = page_arg(request.args)
+    page = audit.client_access_log(client, page=number.number)
+    body = render_template(
         "audit/client_access_log.html",
         client=client,
         page=page,
+        page_error=number.error,
         words=ACTION_WORDS,
         denied=AuditOutcome.DENIED,
     )
+    return body, number.status
 
 
 @bp.get("/admin/audit")
 @roles_required(Role.ADMIN)
-def service_events():  # type: ignore[no-untyped-def]
+def service_events():
     denied_only = request.args.get("outcome") == AuditOutcome.DENIED
-    page = audit.service_events(page=_page_number(), denied_only=denied_only)
-    return render_template(
-        "audit/service_events.html", page=page, denied_only=denied_only, denied=AuditOutcome.DENIED
+    number = page_arg(request.args)
+    page = audit.service_events(page=number.number, denied_only=denied_only)
+    body = render_template(
+        "audit/service_events.html",
+        page=page,
+        page_error=number.error,
+        denied_only=denied_only,
+        denied=AuditOutcome.DENIED,
     )
+    return body, number.status
 
 
 @bp.app_template_global("access_log_url")

@@ -15,7 +15,7 @@ from outcome_monitor.web.helpers import roles_required
 
 @bp.route("/account/access-notices", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
-def access_notices():  # type: ignore[no-untyped-def]
+def access_notices():
     form = AcknowledgeForm()
     if form.validate_on_submit():
         access_grants.acknowledge_notices(supervisor=current_user, up_to=form.up_to.data or 0)
@@ -28,7 +28,7 @@ def access_notices():  # type: ignore[no-untyped-def]
 
 @bp.route("/access-report")
 @roles_required(Role.ADMIN, Role.SUPERVISOR)
-def access_report():  # type: ignore[no-untyped-def]
+def access_report():
     page = request.args.get("page", "1")
     if not page.isdigit() or not 0 < int(page) < 100_000:
         abort(404)

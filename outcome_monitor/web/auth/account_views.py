@@ -24,7 +24,7 @@ ENROL_SECRET = "mfa_enrol_secret"
 
 @bp.route("/account")
 @login_required
-def account():  # type: ignore[no-untyped-def]
+def account():
     return render_template(
         "auth/account.html",
         codes_left=mfa.recovery_codes_left(current_user) if current_user.mfa_enabled else 0,
@@ -34,7 +34,7 @@ def account():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -58,7 +58,7 @@ def _qr_code(uri: str) -> Markup:
 
 @bp.route("/account/mfa", methods=["GET", "POST"])
 @login_required
-def mfa_setup():  # type: ignore[no-untyped-def]
+def mfa_setup():
     if current_user.mfa_enabled:
         return redirect(url_for(".account"))
     secret = session.get(ENROL_SECRET) or mfa.new_secret()
@@ -87,7 +87,7 @@ def mfa_setup():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/mfa/recovery-codes", methods=["GET", "POST"])
 @login_required
-def recovery_codes():  # type: ignore[no-untyped-def]
+def recovery_codes():
     if not current_user.mfa_enabled:
         return redirect(url_for(".mfa_setup"))
     form = RegenerateCodesForm()
@@ -105,7 +105,7 @@ def recovery_codes():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/mfa/off", methods=["GET", "POST"])
 @login_required
-def mfa_off():  # type: ignore[no-untyped-def]
+def mfa_off():
     if not current_user.mfa_enabled:
         return redirect(url_for(".account"))
     form = DisableMfaForm()

@@ -31,7 +31,7 @@ def _token_or_gone(token: str) -> AccountToken | Response:
 
 @bp.route("/account/setup/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: str(current_app.config["LOGIN_RATE_LIMIT"]), methods=["POST"])
-def set_password(token: str):  # type: ignore[no-untyped-def]
+def set_password(token: str):
     found = _token_or_gone(token)
     if isinstance(found, Response):
         return found

@@ -47,7 +47,7 @@ def _refusal(result: SignInResult) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user.role))
     form = LoginForm()
@@ -84,7 +84,7 @@ def _pending() -> dict[str, int | float] | None:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def second_factor():  # type: ignore[no-untyped-def]
+def second_factor():
     pending = _pending()
     if pending is None:
         session.pop(PENDING_SECOND_FACTOR, None)
@@ -110,7 +110,7 @@ def second_factor():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     """GET only asks (a link or an image elsewhere cannot log anyone out); POST, with its
     CSRF token, ends every session of the account."""
     if request.method == "GET":

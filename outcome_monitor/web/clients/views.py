@@ -15,19 +15,24 @@ from outcome_monitor.web.clients.forms import (
     SessionForm,
 )
 from outcome_monitor.web.helpers import client_or_404, clinical_required, episode_or_404
+from outcome_monitor.web.paging import page_arg
 
 
 @bp.route("/")
 @clinical_required
-def caseload():  # type: ignore[no-untyped-def]
+def caseload():
+    """50 clients a page, sorted by the database; a bad ``?page=`` shows page 1 (400)."""
     sort = request.args.get("sort", "attention")
-    entries = worklist.caseload_entries(current_user, sort=sort)
-    return render_template("clients/caseload.html", entries=entries, sort=sort)
+    sort = sort if sort in worklist.SORTS else "attention"
+    number = page_arg(request.args)
+    page = worklist.caseload_entries(current_user, sort=sort, page=number.number)
+    body = render_template("clients/caseload.html", page=page, sort=sort, page_error=number.error)
+    return body, number.status
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @clinical_required
-def new_client():  # type: ignore[no-untyped-def]
+def new_client():
     form = ClientForm()
     therapists = access.assignable_therapists(current_user)
     form.therapist_id.choices = [SelectChoice(t.id, t.display_name) for t in therapists]
@@ -55,14 +60,16 @@ def new_client():  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:client_id>")
 @clinical_required
-def detail(client_id: int):  # type: ignore[no-untyped-def]
+def detail(client_id: int):
     client = client_or_404(client_id)
     episode = client.current_episode
     return render_template(
         "clients/detail.html",
         client=client,
         episode=episode,
-        administrations=measures.episode_administrations(episode) if episode else [],
+        administrations=measures.episode_administrations(episode, include_voided=True)
+        if episode
+        else [],
         episode_card=attention.episode_card(episode) if episode else None,
         past_alerts=[a for a in worklist.alert_history(episode) if a.status == AlertStatus.RESOLVED]
         if episode
@@ -76,7 +83,7 @@ def detail(client_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:client_id>/episodes", methods=["POST"])
 @clinical_required
-def open_episode(client_id: int):  # type: ignore[no-untyped-def]
+def open_episode(client_id: int):
     client = client_or_404(client_id)
     form = OpenEpisodeForm()
     if form.validate_on_submit():
@@ -92,7 +99,7 @@ def open_episode(client_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/episodes/<int:episode_id>/close", methods=["POST"])
 @clinical_required
-def close_episode(episode_id: int):  # type: ignore[no-untyped-def]
+def close_episode(episode_id: int):
     episode = episode_or_404(episode_id)
     form = CloseEpisodeForm()
     if form.validate_on_submit():
@@ -114,7 +121,7 @@ def close_episode(episode_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/episodes/<int:episode_id>/sessions", methods=["POST"])
 @clinical_required
-def record_session(episode_id: int):  # type: ignore[no-untyped-def]
+def record_session(episode_id: int):
     episode = episode_or_404(episode_id)
     form = SessionForm()
     if form.validate_on_submit():

@@ -10,7 +10,7 @@ from outcome_monitor.web.health import bp
 @bp.route("/healthz")
 @limiter.exempt
 @csrf.exempt
-def healthz():  # type: ignore[no-untyped-def]
+def healthz():
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError:

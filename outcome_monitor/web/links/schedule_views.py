@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from outcome_monitor.extensions import db
-from outcome_monitor.jobs.runs import service_timezone
-from outcome_monitor.models import Episode, LinkSchedule
+from outcome_monitor.models import Episode, LinkSchedule, ScheduleState
+from outcome_monitor.models.link_schedule import EPISODE_CLOSED
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, link_schedules, measures
+from outcome_monitor.services.clock import service_today
 from outcome_monitor.services.links import link_status
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 from outcome_monitor.web.links import bp
 from outcome_monitor.web.links.forms import ScheduleLinkForm
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _today() -> date:
-    """The clinic's date: "today" in the service's time zone, not in UTC."""
-    return _now().astimezone(service_timezone(current_app)).date()
 
 
 def _measure_choices() -> list[SelectChoice]:
@@ -60,8 +54,8 @@ def schedule(episode_id: int) -> Response:
             send_on=form.send_on.data,
             email=form.email.data,
             by=current_user,
-            now=_now(),
-            today=_today(),
+            now=utcnow(),
+            today=service_today(current_app),
         )
     except ServiceError as error:
         flash(str(error), "error")
@@ -75,7 +69,7 @@ def schedule(episode_id: int) -> Response:
 def cancel_schedule(schedule_id: int) -> Response:
     schedule = _schedule_or_404(schedule_id)
     try:
-        link_schedules.cancel_schedule(schedule=schedule, by=current_user, now=_now())
+        link_schedules.cancel_schedule(schedule=schedule, by=current_user, now=utcnow())
         flash(_("The scheduled link was cancelled."), "success")
     except ServiceError as error:
         flash(str(error), "error")
@@ -87,7 +81,7 @@ def cancel_schedule(schedule_id: int) -> Response:
 def show_scheduled_link(schedule_id: int) -> Response:
     schedule = _schedule_or_404(schedule_id)
     try:
-        issued = link_schedules.reveal_link(schedule=schedule, by=current_user, now=_now())
+        issued = link_schedules.reveal_link(schedule=schedule, by=current_user, now=utcnow())
     except ServiceError as error:
         flash(str(error), "error")
         return _back(schedule.episode)
@@ -96,10 +90,21 @@ def show_scheduled_link(schedule_id: int) -> Response:
     return _back(schedule.episode)
 
 
+# What the panel says of a schedule in each state (PENDING and EMAILED: see ``_state_words``).
+STATE_WORDS = {
+    ScheduleState.READY: _l("ready to pass on"),
+    ScheduleState.FAILED: _l("the email could not be sent; pass the link on yourself"),
+    ScheduleState.SKIPPED: _l("not sent"),
+    ScheduleState.CANCELLED: _l("cancelled"),
+}
+
+
 @dataclass(frozen=True)
 class ScheduleRow:
     schedule: LinkSchedule
-    state: str  # pending, emailed, ready, failed, skipped or cancelled
+    words: str  # the state, as the panel says it
+    note: str | None  # the recorded reason, unless ``words`` already say it
+    can_cancel: bool  # not yet processed
     can_show: bool  # issued, not emailed or not yet opened: the therapist may pass it on
 
 
@@ -113,13 +118,32 @@ class SchedulePanel:
 
 def schedule_panel(episode: Episode) -> SchedulePanel:
     """The "Schedule a link" form and the episode's scheduled links (read-only)."""
-    now, today = _now(), _today()
-    rows = [
-        ScheduleRow(s, link_schedules.schedule_state(s), _waiting(s, now))
-        for s in link_schedules.episode_schedules(episode)
-    ]
+    now = utcnow()
+    today = service_today(current_app, now)
+    rows = [_row(s, now) for s in link_schedules.episode_schedules(episode)]
     last_day = today + timedelta(days=link_schedules.MAX_DAYS_AHEAD)
     return SchedulePanel(_measure_choices(), rows, today, last_day)
+
+
+def _row(schedule: LinkSchedule, now: datetime) -> ScheduleRow:
+    words = _state_words(schedule)
+    closed = schedule.state is ScheduleState.SKIPPED and schedule.reason == EPISODE_CLOSED
+    note = None if closed else schedule.reason
+    can_cancel = schedule.state is ScheduleState.PENDING and schedule.processed_at is None
+    return ScheduleRow(schedule, words, note, can_cancel, _waiting(schedule, now))
+
+
+def _state_words(schedule: LinkSchedule) -> str:
+    state = schedule.state
+    if state is ScheduleState.PENDING:
+        if schedule.email:
+            return _("waiting to be sent by email")
+        return _("waiting; you will pass it on")
+    if state is ScheduleState.EMAILED and schedule.processed_at is not None:
+        return _("emailed %(at)s", at=schedule.processed_at.strftime("%Y-%m-%d %H:%M"))
+    if state is ScheduleState.SKIPPED and schedule.reason == EPISODE_CLOSED:
+        return _("not sent: the episode was closed")
+    return str(STATE_WORDS.get(state, state.value))
 
 
 def _waiting(schedule: LinkSchedule, now: datetime) -> bool:

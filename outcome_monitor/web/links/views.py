@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     make_response,
     redirect,
     render_template,
@@ -22,27 +21,16 @@ from wtforms import SelectChoice
 
 from outcome_monitor.extensions import limiter
 from outcome_monitor.models import RemoteLink
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import NotFound, ServiceError, links, measures
-from outcome_monitor.services.drafts import IncompleteMeasure, next_measure, progress
+from outcome_monitor.services.drafts import next_measure
 from outcome_monitor.services.links import IssuedLink, LinkUnavailable
 from outcome_monitor.services.mail import SmtpSettings
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 from outcome_monitor.web.links import bp
 from outcome_monitor.web.links.forms import IssueLinkForm
-from outcome_monitor.web.tablet.forms import BeginForm
-from outcome_monitor.web.tablet.questions import (
-    language_names,
-    languages_for,
-    page_item_ids,
-    page_view,
-    read_answers,
-)
-
-ViewResult = Response | str | tuple[str, int]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from outcome_monitor.web.questionnaire.flow import QuestionnaireFlow, ViewResult
+from outcome_monitor.web.questionnaire.questions import PageAnswers
 
 
 def _use_limit() -> str:
@@ -87,12 +75,45 @@ link_failures = limiter.shared_limit(
 
 def _link_or_gone(token: str) -> RemoteLink:
     try:
-        return links.find_link(token=token, now=_now())
+        return links.find_link(token=token, now=utcnow())
     except LinkUnavailable as error:
         page = render_template("links/gone.html", message=str(error), reason=error.reason)
         abort(make_response(page, 410))
     except NotFound as error:
         abort(make_response(render_template("links/gone.html", message=str(error)), 404))
+
+
+class LinkFlow(QuestionnaireFlow):
+    """The questionnaire behind a link: whoever holds the token, until it is used or expires."""
+
+    welcome_template = "links/welcome.html"
+    measure_template = "links/measure.html"
+
+    def __init__(self, link: RemoteLink, token: str) -> None:
+        super().__init__(link)
+        self.link, self.token = link, token
+
+    def now(self) -> datetime:
+        return utcnow()
+
+    def render(self, template: str, **context: object) -> str:
+        return render_template(template, link=self.link, token=self.token, **context)
+
+    def home(self) -> Response:
+        return redirect(url_for("links.start", token=self.token))
+
+    def start(self, language: str) -> None:
+        links.begin_link(link=self.link, language=language, now=utcnow())
+
+    def record(self, code: str, page: PageAnswers) -> None:
+        links.submit_link_measure(
+            link=self.link, code=code, answers=page.answers, declined=page.declined, now=utcnow()
+        )
+
+    def after_measure(self) -> Response:
+        if next_measure(self.link) is None:  # also when a simultaneous submit recorded it first
+            return redirect(url_for("links.done"))
+        return self.home()
 
 
 @bp.route("/l/<token>")
@@ -101,20 +122,10 @@ def _link_or_gone(token: str) -> RemoteLink:
 @link_failures
 def start(token: str) -> ViewResult:
     link = _link_or_gone(token)
-    links.open_link(link=link, now=_now())
+    links.open_link(link=link, now=utcnow())
     if link.language is None:
-        return _welcome(link, token, BeginForm(formdata=None))
+        return LinkFlow(link, token).welcome()
     return redirect(url_for(".measure", token=token, code=next_measure(link)))
-
-
-def _welcome(link: RemoteLink, token: str, form: BeginForm) -> str:
-    languages = languages_for(link.measures)
-    names = language_names(languages)
-    form.language.choices = [SelectChoice(code, names[code]) for code in languages]
-    form.language.data = form.language.data or languages[0]
-    return render_template(
-        "links/welcome.html", link=link, token=token, form=form, languages=languages
-    )
 
 
 @bp.route("/l/<token>/begin", methods=["POST"])
@@ -122,14 +133,7 @@ def _welcome(link: RemoteLink, token: str, form: BeginForm) -> str:
 @link_use
 @link_failures
 def begin(token: str) -> ViewResult:
-    link = _link_or_gone(token)
-    languages = languages_for(link.measures)
-    form = BeginForm()
-    form.language.choices = [SelectChoice(code, code) for code in languages]
-    if not form.validate_on_submit():
-        return _welcome(link, token, form)
-    links.begin_link(link=link, language=form.language.data or languages[0], now=_now())
-    return redirect(url_for(".start", token=token))
+    return LinkFlow(_link_or_gone(token), token).begin()
 
 
 @bp.route("/l/<token>/q/<code>", methods=["GET", "POST"])
@@ -139,56 +143,16 @@ def begin(token: str) -> ViewResult:
 def measure(token: str, code: str) -> ViewResult:
     if request.method == "POST" and links.already_used(token):
         return redirect(url_for(".done"))  # a second submit of the last page: answers are in
-    link = _link_or_gone(token)
-    if link.language is None or code != next_measure(link):
-        return redirect(url_for(".start", token=token))
-    if request.method == "POST":
-        return _submit(link, token, code)
-    return _page(link, token, code)
-
-
-def _page(
-    link: RemoteLink, token: str, code: str, error: str | None = None, missing: tuple[str, ...] = ()
-) -> str:
-    page = page_view(code=code, progress=progress(link), language=link.language, missing=missing)
-    return render_template("links/measure.html", token=token, page=page, error=error)
-
-
-def _submit(link: RemoteLink, token: str, code: str) -> ViewResult:
-    definition = measures.get_definition(code)
-    try:
-        page = read_answers(definition, request.form, page_item_ids(definition, None))
-        links.submit_link_measure(
-            link=link, code=code, answers=page.answers, declined=page.declined, now=_now()
-        )
-    except IncompleteMeasure as error:
-        return _page(link, token, code, str(error), error.missing)
-    except ServiceError as error:
-        return _page(link, token, code, str(error)), 400
-    if next_measure(link) is None:  # also when a simultaneous submit recorded it first
-        return redirect(url_for(".done"))
-    return redirect(url_for(".start", token=token))
+    return LinkFlow(_link_or_gone(token), token).measure(code)
 
 
 @bp.route("/l/<token>/answer", methods=["POST"])
 @link_token
 @link_use
 @link_failures
-def answer(token: str) -> ViewResult | tuple[Response, int]:
+def answer(token: str) -> Response | tuple[Response, int]:
     """Autosave of one answer (tablet.js)."""
-    link = _link_or_gone(token)
-    code = request.form.get("code", "")
-    try:
-        definition = measures.get_definition(code)
-        page = read_answers(definition, request.form, page_item_ids(definition, None))
-        links.save_link_answers(
-            link=link, code=code, answers=page.answers, declined=page.declined, now=_now()
-        )
-    except NotFound:
-        return jsonify(saved=False), 404
-    except ServiceError as error:
-        return jsonify(saved=False, error=str(error)), 400
-    return jsonify(saved=True)
+    return LinkFlow(_link_or_gone(token), token).autosave()
 
 
 @bp.route("/l/done")
@@ -219,7 +183,7 @@ def issue(episode_id: int) -> Response:
             episode=episode,
             codes=form.measures.data or [],
             by=current_user,
-            now=_now(),
+            now=utcnow(),
             valid_days=form.valid_days.data or 1,
         )
     except ServiceError as error:
@@ -239,7 +203,7 @@ def _send(issued: IssuedLink, url: str, address: str) -> None:
         return
     try:
         links.send_link_email(
-            link=issued.link, url=url, to=address, smtp=smtp, by=current_user, now=_now()
+            link=issued.link, url=url, to=address, smtp=smtp, by=current_user, now=utcnow()
         )
         flash(_("The link was emailed."), "success")
     except ServiceError as error:

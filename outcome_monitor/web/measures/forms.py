@@ -15,10 +15,25 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from outcome_monitor.core.definitions import InstrumentDefinition, Item, ItemKind
+from outcome_monitor.services.corrections import MAX_REASON
 from outcome_monitor.services.submissions import MAX_TOKEN_LENGTH
 from outcome_monitor.web.validators import FiniteFloatField
 
@@ -90,22 +105,56 @@ def _vas_field(definition: InstrumentDefinition, item: Item) -> FiniteFloatField
     )
 
 
+def _reason_field() -> TextAreaField:
+    return TextAreaField(
+        _l("Reason"),
+        description=_l("Why this score is wrong (kept in the record with your name and the date)."),
+        validators=[
+            DataRequired(message=_l("Give the reason.")),
+            Length(max=MAX_REASON, message=_l("At most %(n)s characters.", n=MAX_REASON)),
+        ],
+    )
+
+
+class VoidForm(FlaskForm):
+    """Void a mistaken score (on the score's page)."""
+
+    reason = _reason_field()
+    submit = SubmitField(_l("Void this score"))
+
+
 def administration_form(
-    definition: InstrumentDefinition, sessions: list[SelectChoice]
+    definition: InstrumentDefinition, sessions: list[SelectChoice], *, correction: bool = False
 ) -> FlaskForm:
-    """Build and instantiate the entry form for ``definition``."""
+    """Build and instantiate the entry form for ``definition``; with ``correction`` it also
+    asks for the reason (the form that corrects a saved score)."""
 
     class AdministrationForm(FlaskForm):
         session_id = SelectField(_l("Session"), coerce=int, choices=sessions)
         # A token issued by the server for this user and episode (services.submissions); the
         # view replaces a missing or refused one. Longer than any issued token: refused here.
         submission_key = HiddenField(validators=[Length(max=MAX_TOKEN_LENGTH)])
-        submit = SubmitField(_l("Save and interpret"))
+        submit = SubmitField(_l("Save the correction") if correction else _l("Save and interpret"))
 
+    if correction:
+        AdministrationForm.reason = _reason_field()
     for item in definition.items:
         builder = _vas_field if item.kind is ItemKind.VAS else _likert_field
         setattr(AdministrationForm, item_field_name(item), builder(definition, item))
     return AdministrationForm()
+
+
+def fill_answers(
+    form: FlaskForm, definition: InstrumentDefinition, answers: dict[str, Any]
+) -> None:
+    """Prefill the item fields with saved answers (a risk item saved unanswered shows as
+    "not answered"; other unanswered items stay blank)."""
+    for item in definition.items:
+        value = answers.get(item.id)
+        if value is None and item.id in definition.risk_item_ids and item.id in answers:
+            form[item_field_name(item)].data = NOT_ANSWERED
+        elif value is not None:
+            form[item_field_name(item)].data = float(value)
 
 
 def answers_from(form: FlaskForm, definition: InstrumentDefinition) -> dict[str, float | None]:

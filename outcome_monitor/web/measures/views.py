@@ -8,14 +8,21 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from outcome_monitor.core.definitions import InstrumentDefinition
-from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, Episode
-from outcome_monitor.services import NotFound, ServiceError, alerting, measures
+from outcome_monitor.models.types import utcnow
+from outcome_monitor.services import NotFound, ServiceError, access, alerting, corrections, measures
 from outcome_monitor.services.measures import RecordedAdministration
 from outcome_monitor.services.submissions import ForeignSubmission, form_key, issue_form_token
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 from outcome_monitor.web.measures import bp
-from outcome_monitor.web.measures.forms import administration_form, answers_from, item_field_name
+from outcome_monitor.web.measures.forms import (
+    VoidForm,
+    administration_form,
+    answers_from,
+    fill_answers,
+    item_field_name,
+)
+from outcome_monitor.web.read_audit import audited_read
 
 NO_SESSION = 0
 ViewResult = Response | str | tuple[str, int]
@@ -30,7 +37,7 @@ def _session_choices(episode: Episode) -> list[SelectChoice]:
     return choices
 
 
-def _definition_or_404(code: str):  # type: ignore[no-untyped-def]
+def _definition_or_404(code: str):
     try:
         return measures.get_definition(code)
     except NotFound:
@@ -105,9 +112,19 @@ def _token_ok(form: FlaskForm, episode: Episode) -> bool:
 
 @bp.route("/administrations/<int:administration_id>")
 @clinical_required
-def result(administration_id: int):  # type: ignore[no-untyped-def]
-    administration = db.get_or_404(Administration, administration_id)
-    episode = episode_or_404(administration.episode_id)
+def result(administration_id: int):
+    return _result_page(_administration_or_404(administration_id), VoidForm(formdata=None))
+
+
+def _administration_or_404(administration_id: int) -> Administration:
+    try:
+        return access.administration_for(current_user, administration_id)
+    except NotFound:
+        abort(404)
+
+
+def _result_page(administration: Administration, void_form: FlaskForm) -> str:
+    episode = administration.episode
     return render_template(
         "measures/result.html",
         episode=episode,
@@ -116,12 +133,106 @@ def result(administration_id: int):  # type: ignore[no-untyped-def]
         raised=[
             a for a in alerting.unresolved(episode) if a.administration_id == administration.id
         ],
+        void_form=void_form,
+        corrects=corrections.corrected_by_this(administration),
     )
+
+
+@bp.route("/administrations/<int:administration_id>/void", methods=["POST"])
+@clinical_required
+def void(administration_id: int) -> ViewResult:
+    """Void a mistaken score: kept in the record, struck through, counted nowhere."""
+    administration = _administration_or_404(administration_id)
+    form = VoidForm()
+    # A voided score has no void form to show errors on: the service says it was voided.
+    if not form.validate_on_submit() and administration.is_current:
+        return _result_page(administration, form)
+    try:
+        corrections.void_administration(
+            user=current_user,
+            administration_id=administration.id,
+            reason=form.reason.data,
+            now=utcnow(),
+        )
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Score voided. It stays in the record, struck through."), "success")
+    return redirect(url_for("measures.result", administration_id=administration.id))
+
+
+@bp.route("/administrations/<int:administration_id>/correct", methods=["GET", "POST"])
+@audited_read("administration.correct_form", arg="administration_id")
+@clinical_required
+def correct(administration_id: int) -> ViewResult:
+    """The score form, prefilled with the saved answers, that replaces a mistaken score."""
+    original = _administration_or_404(administration_id)
+    definition = measures.library().get(original.instrument_code)
+    if definition is None or (request.method == "GET" and not original.is_current):
+        flash(_("Only a current score can be corrected."), "error")
+        return redirect(url_for("measures.result", administration_id=original.id))
+    form = administration_form(definition, [_session_choice(original)], correction=True)
+    if request.method == "GET":
+        fill_answers(form, definition, original.answers or {})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            replacement = _correct(form, original, definition)
+        except ServiceError as error:
+            flash(_("Not saved: %(reason)s", reason=error), "error")
+            status = 400 if isinstance(error, ForeignSubmission) else 200
+        else:
+            flash(
+                _("Score corrected. The original stays in the record, struck through."), "success"
+            )
+            return redirect(url_for("measures.result", administration_id=replacement.id))
+    if not _token_ok(form, original.episode):
+        form.submission_key.data = issue_form_token(user=current_user, episode=original.episode)
+    fields = [form[item_field_name(item)] for item in definition.items]
+    page = render_template(
+        "measures/enter.html",
+        episode=original.episode,
+        definition=definition,
+        form=form,
+        fields=fields,
+        correcting=original,
+    )
+    return page, status
+
+
+def _session_choice(administration: Administration) -> SelectChoice:
+    """A correction stays in the session of the score it corrects: the only choice offered."""
+    session = administration.session
+    if session is None:
+        return SelectChoice(NO_SESSION, _("(not tied to a session)"))
+    return SelectChoice(
+        session.id, _("Session %(n)s, %(date)s", n=session.number, date=session.date)
+    )
+
+
+def _correct(
+    form: FlaskForm, original: Administration, definition: InstrumentDefinition
+) -> Administration:
+    try:
+        return corrections.correct_administration(
+            user=current_user,
+            administration_id=original.id,
+            answers=answers_from(form, definition),
+            reason=form.reason.data,
+            now=utcnow(),
+            submission_key=form_key(
+                token=form.submission_key.data, user=current_user, episode=original.episode
+            ),
+        )
+    except NotFound:
+        abort(404)
 
 
 @bp.route("/episodes/<int:episode_id>/measures")
 @clinical_required
-def pick(episode_id: int):  # type: ignore[no-untyped-def]
+def pick(episode_id: int):
     """The launcher on the client page posts the chosen code here."""
     episode = episode_or_404(episode_id)
     code = _definition_or_404(request.args.get("code", "")).code

@@ -14,19 +14,29 @@ from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from outcome_monitor.models import Role
-from outcome_monitor.services import NotFound, report_scope, reports
+from outcome_monitor.models import EpisodeStatus, Role
+from outcome_monitor.services import NotFound, report_episodes, report_scope, reports
+from outcome_monitor.services.care import CLOSING_STATUSES
 from outcome_monitor.services.report_tables import build_tables, flat_csv, to_csv, visible_points
 from outcome_monitor.services.reports import FunnelFigure, ReportRequest, ServiceReport
 from outcome_monitor.web.report_charts import funnel_figure, funnel_summary
 from outcome_monitor.web.reports import bp
+from outcome_monitor.web.reports.episode_query import parse_episode_query
 from outcome_monitor.web.reports.forms import ReportForm, report_form
 
 PREFERRED_MEASURE = "phq9"  # the default choice when enabled: the most common outcome measure
 
 
 def _load() -> tuple[ReportForm, ServiceReport | None]:
-    """The form from the query string and, when it is valid, the report it asks for.
+    """The form from the query string and, when it is valid, the report it asks for."""
+    form, asked = _asked()
+    if asked is None:
+        return form, None
+    return form, reports.build_report(*asked)
+
+
+def _asked() -> tuple[ReportForm, tuple[report_scope.Scope, ReportRequest] | None]:
+    """The form from the query string and, when it is valid, the scope and request it names.
 
     A team the user may not report on is a 404, never a report of someone else's team.
     """
@@ -50,12 +60,12 @@ def _load() -> tuple[ReportForm, ServiceReport | None]:
         min_episodes=form.min_episodes.data or reports.DEFAULT_MIN_EPISODES,
         funnel=FunnelFigure(form.funnel.data),
     )
-    return form, reports.build_report(scope, wanted)
+    return form, (scope, wanted)
 
 
 @bp.get("/outcomes")
 @login_required
-def outcomes():  # type: ignore[no-untyped-def]
+def outcomes():
     form, report = _load()
     if report is None:
         return render_template("reports/outcomes.html", form=form, report=None)
@@ -124,3 +134,39 @@ def outcomes_funnel() -> Response:
     }[report.funnel.figure]
     title = _("%(figure)s by therapist: %(measure)s", figure=figure, measure=report.definition.name)
     return jsonify(funnel_figure(report.funnel, visible_points(report), title=title))
+
+
+@bp.get("/outcomes/episodes")
+@login_required
+def outcomes_episodes():
+    """The drill-down: the report's closed episodes with client codes, 50 a page, sorted and
+    filtered by the database (therapists and supervisors; an admin sees aggregates only)."""
+    if current_user.role == Role.ADMIN:
+        abort(404)
+    form, asked = _asked()
+    wanted = parse_episode_query(request.args)
+    if asked is None or wanted.errors:
+        body = render_template(
+            "reports/episodes.html", form=form, page=None, wanted=wanted, **_endings()
+        )
+        return body, 400
+    try:
+        page = report_episodes.closed_episodes(
+            *asked, ending=wanted.ending, sort=wanted.sort, page=wanted.page
+        )
+    except NotFound:
+        abort(404)
+    return render_template(
+        "reports/episodes.html",
+        form=form,
+        page=page,
+        wanted=wanted,
+        args=form.query_args(),
+        report_request=asked[1],
+        scope=asked[0],
+        **_endings(),
+    )
+
+
+def _endings() -> dict[str, object]:
+    return {"endings": CLOSING_STATUSES, "dropped": EpisodeStatus.DROPPED_OUT}

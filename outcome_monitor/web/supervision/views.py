@@ -3,13 +3,14 @@ therapist's "Ask for supervision" button, and the client page's Supervision pane
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from outcome_monitor.models import Episode, Role
+from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import NotFound, ServiceError, attention, supervision
 from outcome_monitor.services.supervision import SupervisionPanel
 from outcome_monitor.web.helpers import clinical_required, episode_or_404, roles_required
@@ -43,7 +44,7 @@ def reviewable_or_404(episode_id: int) -> Episode:
 
 @bp.route("/episodes/<int:episode_id>/review", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
-def review(episode_id: int):  # type: ignore[no-untyped-def]
+def review(episode_id: int):
     """Record a supervision review; back to where the supervisor came from (PRG)."""
     episode = reviewable_or_404(episode_id)
     form = ReviewForm()
@@ -77,7 +78,7 @@ def review(episode_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/episodes/<int:episode_id>/request", methods=["POST"])
 @clinical_required
-def ask(episode_id: int):  # type: ignore[no-untyped-def]
+def ask(episode_id: int):
     """The therapist's "Ask for supervision" button on the client page."""
     episode = episode_or_404(episode_id)
     form = RequestForm(prefix=REQUEST_PREFIX)
@@ -86,7 +87,7 @@ def ask(episode_id: int):  # type: ignore[no-untyped-def]
         return redirect(_client_page(episode))
     try:
         supervision.request_supervision(
-            episode=episode, by=current_user, note=form.note.data or "", now=datetime.now(UTC)
+            episode=episode, by=current_user, note=form.note.data or "", now=utcnow()
         )
         flash(_("Asked for supervision: the case is in the supervisor's queue."), "success")
     except ServiceError as error:

@@ -50,8 +50,11 @@ def flag_words(flag: QueueFlag) -> str:
     return str(FLAG_WORDS[flag])
 
 
-def outlook_words(outlook: Outlook) -> str:
-    """'PHQ-9: about 3 in 10 end reliably worse (by session 8)', or why there is none."""
+def outlook_words(outlook: Outlook | None) -> str:
+    """'PHQ-9: about 3 in 10 end reliably worse (by session 8)', or why there is none (None:
+    the episode's stored status is not computed yet)."""
+    if outlook is None:
+        return _("no prognosis yet")
     if outlook.prognosis is None:
         return str(NO_PROGNOSIS_WORDS[outlook.missing or NoPrognosis.UNAVAILABLE])
     return _(

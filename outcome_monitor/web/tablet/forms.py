@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     PasswordField,
-    RadioField,
     SelectField,
     SelectMultipleField,
     SubmitField,
@@ -26,11 +25,6 @@ class StartHandOverForm(FlaskForm):
     measures = MultiCheckboxField(_l("Questionnaires"))
     session_id = SelectField(_l("Session"), coerce=int, default=0)
     submit = SubmitField(_l("Hand the tablet to the client"))
-
-
-class BeginForm(FlaskForm):
-    language = RadioField(_l("Language"), validators=[Optional()])
-    submit = SubmitField(_l("Start"))
 
 
 class UnlockForm(FlaskForm):

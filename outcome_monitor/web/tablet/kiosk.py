@@ -5,47 +5,33 @@ Every endpoint here is named ``kiosk*``: the client-mode guard lets only these t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice
 
 from outcome_monitor.extensions import db, limiter
 from outcome_monitor.models import HandOver, HandOverStatus
-from outcome_monitor.services import NotFound, ServiceError, drafts, measures
+from outcome_monitor.models.types import utcnow as _now  # tests move this module's clock
+from outcome_monitor.services import ServiceError, drafts, measures
 from outcome_monitor.services import handover as handovers
-from outcome_monitor.services.drafts import IncompleteMeasure
 from outcome_monitor.services.settings import get_settings
+from outcome_monitor.web.questionnaire.flow import QuestionnaireFlow, ViewResult
+from outcome_monitor.web.questionnaire.questions import PageAnswers
 from outcome_monitor.web.tablet import bp
-from outcome_monitor.web.tablet.forms import BeginForm, UnlockForm
+from outcome_monitor.web.tablet.forms import UnlockForm
 from outcome_monitor.web.tablet.guard import KIOSK_KEY, leave_client_mode
-from outcome_monitor.web.tablet.questions import (
-    language_names,
-    languages_for,
-    page_item_ids,
-    page_view,
-    read_answers,
-)
 from outcome_monitor.web.tablet.summary import progress_graph, unlock_message
-
-ViewResult = Response | str | tuple[str, int]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _handover() -> HandOver:
@@ -70,6 +56,47 @@ def _render(template: str, handover: HandOver, **context: object) -> str:
     )
 
 
+class KioskFlow(QuestionnaireFlow):
+    """The questionnaire on the tablet: answers only while the hand-over is active."""
+
+    welcome_template = "tablet/welcome.html"
+    measure_template = "tablet/measure.html"
+
+    def __init__(self, handover: HandOver) -> None:
+        super().__init__(handover)
+        self.handover = handover
+
+    def now(self) -> datetime:
+        return _now()
+
+    def render(self, template: str, **context: object) -> str:
+        return _render(template, self.handover, **context)
+
+    def home(self) -> Response:
+        return redirect(url_for("tablet.kiosk"))
+
+    def accepts_answers(self) -> bool:
+        return self.handover.status == HandOverStatus.ACTIVE
+
+    def start(self, language: str) -> None:
+        handovers.begin(handover=self.handover, language=language, now=_now())
+
+    def record(self, code: str, page: PageAnswers) -> None:
+        handovers.submit_measure(
+            handover=self.handover,
+            code=code,
+            answers=page.answers,
+            declined=page.declined,
+            now=_now(),
+        )
+
+    def after_measure(self) -> Response:
+        return self.home()
+
+    def item_url(self, code: str, number: int) -> str:
+        return url_for("tablet.kiosk_item", code=code, number=number)
+
+
 @bp.route("/")
 def kiosk() -> ViewResult:
     handover = _handover()
@@ -77,7 +104,7 @@ def kiosk() -> ViewResult:
     if handover.status != HandOverStatus.ACTIVE or code is None:
         return _closed_screen(handover, UnlockForm(formdata=None))
     if handover.language is None:
-        return _welcome(handover, BeginForm(formdata=None))
+        return KioskFlow(handover).welcome()
     if not get_settings().handover_one_item_per_screen:
         return redirect(url_for(".kiosk_measure", code=code))
     return redirect(url_for(".kiosk_item", code=code, number=_first_open_number(handover, code)))
@@ -89,121 +116,25 @@ def _first_open_number(handover: HandOver, code: str) -> int:
     return next((n for n, item in enumerate(items, 1) if item.id not in responded), 1)
 
 
-def _welcome(handover: HandOver, form: BeginForm) -> str:
-    languages = languages_for(handover.measures)
-    names = language_names(languages)
-    form.language.choices = [SelectChoice(code, names[code]) for code in languages]
-    form.language.data = form.language.data or languages[0]
-    return _render("tablet/welcome.html", handover, form=form, languages=languages)
-
-
 @bp.route("/begin", methods=["POST"])
 def kiosk_begin() -> ViewResult:
-    handover = _handover()
-    if handover.status != HandOverStatus.ACTIVE:
-        return redirect(url_for(".kiosk"))
-    languages = languages_for(handover.measures)
-    form = BeginForm()
-    form.language.choices = [SelectChoice(code, code) for code in languages]
-    if form.validate_on_submit():
-        language = form.language.data or languages[0]
-        handovers.begin(handover=handover, language=language, now=_now())
-        return redirect(url_for(".kiosk"))
-    return _welcome(handover, form)
-
-
-def _guard_measure(handover: HandOver, code: str) -> Response | None:
-    """Only the next unfinished measure of an active hand-over can be answered."""
-    if handover.status != HandOverStatus.ACTIVE or handover.language is None:
-        return redirect(url_for(".kiosk"))
-    if code != drafts.next_measure(handover):
-        return redirect(url_for(".kiosk"))
-    return None
+    return KioskFlow(_handover()).begin()
 
 
 @bp.route("/q/<code>", methods=["GET", "POST"])
 def kiosk_measure(code: str) -> ViewResult:
-    handover = _handover()
-    if (blocked := _guard_measure(handover, code)) is not None:
-        return blocked
-    if request.method == "POST":
-        return _submit(handover, code, None)
-    return _measure_page(handover, code, None)
+    return KioskFlow(_handover()).measure(code)
 
 
 @bp.route("/q/<code>/<int:number>", methods=["GET", "POST"])
 def kiosk_item(code: str, number: int) -> ViewResult:
-    handover = _handover()
-    if (blocked := _guard_measure(handover, code)) is not None:
-        return blocked
-    if not 1 <= number <= len(measures.get_definition(code).items):
-        abort(404)
-    if request.method == "POST":
-        return _submit(handover, code, number)
-    return _measure_page(handover, code, number)
-
-
-def _measure_page(
-    handover: HandOver,
-    code: str,
-    number: int | None,
-    error: str | None = None,
-    missing: tuple[str, ...] = (),
-) -> ViewResult:
-    page = page_view(
-        code=code,
-        progress=drafts.progress(handover),
-        language=handover.language,
-        only_item=number,
-        missing=missing,
-    )
-    body = _render("tablet/measure.html", handover, page=page, number=number, error=error)
-    return (body, 400) if error and not missing else body
-
-
-def _submit(handover: HandOver, code: str, number: int | None) -> ViewResult:
-    definition = measures.get_definition(code)
-    item_ids = page_item_ids(definition, number)
-    try:
-        page = read_answers(definition, request.form, item_ids)
-        if number is not None and number < len(definition.items):
-            drafts.save_answers(
-                owner=handover, code=code, answers=page.answers, declined=page.declined, now=_now()
-            )
-            # A risk item is answered or declined before the client moves on (not skipped).
-            drafts.require_risk_choices(owner=handover, code=code, item_ids=item_ids)
-            return redirect(url_for(".kiosk_item", code=code, number=number + 1))
-        handovers.submit_measure(
-            handover=handover, code=code, answers=page.answers, declined=page.declined, now=_now()
-        )
-    except IncompleteMeasure as error:
-        first = (
-            None if number is None else 1 + [i.id for i in definition.items].index(error.missing[0])
-        )
-        return _measure_page(handover, code, first, str(error), error.missing)
-    except ServiceError as error:
-        return _measure_page(handover, code, number, str(error))
-    return redirect(url_for(".kiosk"))
+    return KioskFlow(_handover()).measure(code, number)
 
 
 @bp.route("/answer", methods=["POST"])
-def kiosk_answer() -> ViewResult | tuple[Response, int]:
+def kiosk_answer() -> Response | tuple[Response, int]:
     """Autosave of one answer as it is given (tablet.js); the page works without it too."""
-    handover = _handover()
-    if handover.status != HandOverStatus.ACTIVE:
-        return jsonify(saved=False, locked=True), 409
-    code = request.form.get("code", "")
-    try:
-        definition = measures.get_definition(code)
-        page = read_answers(definition, request.form, page_item_ids(definition, None))
-        drafts.save_answers(
-            owner=handover, code=code, answers=page.answers, declined=page.declined, now=_now()
-        )
-    except NotFound:
-        return jsonify(saved=False), 404
-    except ServiceError as error:
-        return jsonify(saved=False, error=str(error)), 400
-    return jsonify(saved=True)
+    return KioskFlow(_handover()).autosave()
 
 
 def _unlock_limit() -> str:

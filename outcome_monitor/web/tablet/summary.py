@@ -59,7 +59,7 @@ def progress_graph(handover: HandOver) -> ProgressGraph | None:
     low, high = definition.scoring.score_min, definition.scoring.score_max
     points = tuple(
         GraphPoint(
-            label=(a.session.date if a.session else a.created_at.date()).isoformat(),
+            label=a.given_on.isoformat(),
             total=a.total,
             percent=round(100 * (a.total - low) / (high - low), 1),
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from outcome_monitor.models import (
     RemoteLink,
     TherapySession,
 )
+from outcome_monitor.models.types import utcnow as _now  # tests move this module's clock
 from outcome_monitor.services import ServiceError, drafts, links, measures
 from outcome_monitor.services import handover as handovers
 from outcome_monitor.services.drafts import MeasureProgress
@@ -30,10 +30,6 @@ from outcome_monitor.web.tablet.forms import PinForm, StartHandOverForm
 from outcome_monitor.web.tablet.guard import enter_client_mode
 
 NO_SESSION = 0
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def start_form(episode: Episode, *, submitted: bool = False) -> StartHandOverForm:

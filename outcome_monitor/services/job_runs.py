@@ -1,5 +1,11 @@
-"""What the admin page shows per job: next run, last start, last success, last error, and a
-warning when a job has stopped succeeding."""
+"""The scheduler's record of its runs: a ``JobRun`` row per run (start, end, summary, error),
+and what the admin page reads from it (last start, success and error, and a warning when a
+job has stopped succeeding).
+
+Each write commits on its own, around the job's work, so a job that fails (and rolls back its
+work) still leaves a row saying when and why. These rows are the scheduler's bookkeeping, not
+clinical data, hence no audit rows.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,34 @@ from datetime import datetime, tzinfo
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.jobs import JobSpec, job_table
 from outcome_monitor.models import JobRun
+from outcome_monitor.models.types import utcnow
+from outcome_monitor.services.job_schedule import ScheduledJob, scheduled_jobs
+
+
+def start_run(job_id: str) -> JobRun:
+    """Record that ``job_id`` starts now; its ``started_at`` is the job's ``now``."""
+    run = JobRun(job_id=job_id, started_at=utcnow())
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def finish_run(run_id: int, *, succeeded: bool, text: str) -> JobRun:
+    """Record the end of a run: ``text`` is its summary, or the error when it failed."""
+    run = db.session.get_one(JobRun, run_id)
+    run.finished_at, run.succeeded = utcnow(), succeeded
+    if succeeded:
+        run.summary = text
+    else:
+        run.error = text
+    db.session.commit()
+    return run
 
 
 @dataclass(frozen=True)
 class JobStatus:
-    spec: JobSpec
+    spec: ScheduledJob
     next_run: datetime | None
     last_start: JobRun | None
     last_success: JobRun | None
@@ -24,10 +51,10 @@ class JobStatus:
 
 
 def job_statuses(*, timezone: tzinfo, now: datetime) -> list[JobStatus]:
-    return [_status(spec, timezone, now) for spec in job_table(timezone)]
+    return [_status(spec, timezone, now) for spec in scheduled_jobs(timezone)]
 
 
-def _status(spec: JobSpec, timezone: tzinfo, now: datetime) -> JobStatus:
+def _status(spec: ScheduledJob, timezone: tzinfo, now: datetime) -> JobStatus:
     last_start = _latest(spec.id)
     last_success = _latest(spec.id, JobRun.succeeded.is_(True))
     last_failure = _latest(spec.id, JobRun.succeeded.is_(False))
@@ -51,7 +78,7 @@ def _latest(job_id: str, *where: sa.ColumnElement[bool]) -> JobRun | None:
 
 
 def warning_for(
-    spec: JobSpec,
+    spec: ScheduledJob,
     last_start: JobRun | None,
     last_success: JobRun | None,
     last_failure: JobRun | None,

@@ -1,0 +1,91 @@
+"""Pages of a list, cut by the database (LIMIT/OFFSET): two queries per page, the rows and
+their total, however long the list (CONVENTIONS §9)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from outcome_monitor.extensions import db
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+PAGE_SIZE = 50
+LAST_PAGE = 100_000  # page numbers beyond this are read as this one (no overflow in SQL)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its rows, its number (from 1), the rows in all pages, the size."""
+
+    items: list[T]
+    number: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number * self.size < self.total
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the page's first row; 0 when the page is empty."""
+        return self.offset + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.items)
+
+    @property
+    def offset(self) -> int:
+        return offset_of(self.number, self.size)
+
+    def map(self, convert: Callable[[Sequence[T]], list[U]]) -> Page[U]:
+        """The same page with its rows converted (all at once, so in bulk)."""
+        return Page(convert(self.items), self.number, self.total, self.size)
+
+
+def clamp(number: int) -> int:
+    return min(max(number, 1), LAST_PAGE)
+
+
+def offset_of(number: int, size: int = PAGE_SIZE) -> int:
+    return (clamp(number) - 1) * size
+
+
+def count(query: sa.Select[Any]) -> int:
+    """The number of rows ``query`` returns (one query)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def paginate(query: sa.Select[Any], number: int, *, size: int = PAGE_SIZE) -> Page[Any]:
+    """Page ``number`` of ``query`` (already ordered, ending in a unique key) and its total.
+
+    Two queries: the total, then the page's rows as entities (``scalars``).
+    """
+    number = clamp(number)
+    total = count(query.order_by(None))
+    rows = list(db.session.scalars(query.limit(size).offset(offset_of(number, size))))
+    return Page(rows, number, total, size)
+
+
+def paginate_rows(
+    query: sa.Select[*tuple[Any, ...]], number: int, *, size: int = PAGE_SIZE
+) -> Page[Any]:
+    """As ``paginate``, for a query of several columns (rows, not entities)."""
+    number = clamp(number)
+    total = count(query.order_by(None))
+    rows = list(db.session.execute(query.limit(size).offset(offset_of(number, size))).all())
+    return Page(rows, number, total, size)

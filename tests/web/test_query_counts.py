@@ -1,0 +1,203 @@
+"""Constant-query pages (CONVENTIONS §9, issue 12): the caseload, the client page and a score
+submission run as many SQL statements for a small caseload or a short episode as for a large
+or a long one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from outcome_monitor.extensions import db
+from outcome_monitor.models import EntryMode, Episode
+from outcome_monitor.services import care, measures
+from tests.conftest import World
+from tests.services.test_alerting import _phq9, _srs
+
+START = date(2026, 9, 1)
+
+
+@contextmanager
+def _counted() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def _statements(client: FlaskClient, method: str, path: str, **kwargs: object) -> int:
+    db.session.expire_all()
+    with _counted() as statements:
+        response = client.open(path, method=method, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code in (200, 302), response.get_data(as_text=True)
+    return len(statements)
+
+
+def _scored_client(world: World, code: str, scores: int, *, risk: bool = False) -> Episode:
+    """A client of Alice with ``scores`` weekly PHQ-9 sessions (and an SRS each), deteriorating
+    so that alerts are open; ``risk`` answers the risk item at the last one."""
+    client = care.create_client(code=code, therapist=world.alice, by=world.alice)
+    episode = care.open_episode(client=client, opened_on=START, by=world.alice)
+    for week in range(scores):
+        session = care.record_session(
+            episode=episode,
+            session_date=START + timedelta(weeks=week),
+            attended=True,
+            by=world.alice,
+        )
+        last = week == scores - 1
+        total = min(10 + week, 24)
+        for code_, answers in (
+            ("phq9", _phq9(total, item9=1 if risk and last else 0)),
+            ("srs", _srs(30.0 if last else 38.0)),
+        ):
+            measures.record_administration(
+                episode=episode,
+                session=session,
+                instrument_code=code_,
+                answers=answers,
+                entry_mode=EntryMode.THERAPIST,
+                by=world.alice,
+            )
+    return episode
+
+
+def _caseload(world: World, n: int, start: int = 0) -> None:
+    for i in range(start, n):
+        _scored_client(world, f"Q-{i:03}", 2, risk=i % 3 == 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sort", ["attention", "client", "last_session", "sessions"])
+def test_caseload_queries_do_not_grow_with_the_clients(
+    login_as, world: World, sort: str
+) -> None:
+    client = login_as(world.alice)
+    _caseload(world, 3)
+    small = _statements(client, "GET", f"/clients/?sort={sort}")
+
+    _caseload(world, 30, start=3)
+    large = _statements(client, "GET", f"/clients/?sort={sort}")
+
+    assert large == small
+    page = client.get(f"/clients/?sort={sort}").get_data(as_text=True)
+    assert "Q-029" in page or "Q-000" in page
+
+
+@pytest.mark.slow
+def test_supervisor_caseload_queries_do_not_grow_with_the_clients(
+    login_as, world: World
+) -> None:
+    client = login_as(world.sam)
+    _caseload(world, 3)
+    small = _statements(client, "GET", "/clients/")
+
+    _caseload(world, 30, start=3)
+
+    assert _statements(client, "GET", "/clients/") == small
+
+
+@pytest.mark.slow
+def test_client_page_queries_do_not_grow_with_the_scores(login_as, world: World) -> None:
+    short = _scored_client(world, "S-SHORT", 3, risk=True)
+    long = _scored_client(world, "S-LONG", 30, risk=True)
+    client = login_as(world.alice)
+
+    few = _statements(client, "GET", f"/clients/{short.client_id}")
+    many = _statements(client, "GET", f"/clients/{long.client_id}")
+
+    assert many == few
+
+
+def _steady_client(world: World, code: str, scores: int) -> Episode:
+    """An intake of 10, then PHQ-9 20 at every session: the same open alerts from session 4
+    on, however long the episode (so a new 20 changes the same rows in a short and a long
+    episode, and only the length differs)."""
+    client = care.create_client(code=code, therapist=world.alice, by=world.alice)
+    episode = care.open_episode(client=client, opened_on=START, by=world.alice)
+    for week in range(scores):
+        session = care.record_session(
+            episode=episode,
+            session_date=START + timedelta(weeks=week),
+            attended=True,
+            by=world.alice,
+        )
+        measures.record_administration(
+            episode=episode,
+            session=session,
+            instrument_code="phq9",
+            answers=_phq9(10 if week == 0 else 20),
+            entry_mode=EntryMode.THERAPIST,
+            by=world.alice,
+        )
+    return episode
+
+
+@pytest.mark.slow
+def test_score_submission_queries_do_not_grow_with_the_scores(login_as, world: World) -> None:
+    short = _steady_client(world, "P-SHORT", 5)
+    long = _steady_client(world, "P-LONG", 30)
+    client = login_as(world.alice)
+
+    counts = []
+    for episode in (short, long):
+        session = care.record_session(
+            episode=episode, session_date=START + timedelta(weeks=40), attended=True, by=world.alice
+        )
+        answers = {f"item_{k}": int(v) for k, v in _phq9(20).items()}
+        path = f"/clients/episodes/{episode.id}/measures/phq9"
+        counts.append(_statements(client, "POST", path, data=answers | {"session_id": session.id}))
+
+    assert counts[0] == counts[1]
+    assert counts[0] < 40
+
+
+def test_caseload_pages_hold_fifty_clients(login_as, world: World) -> None:
+    for i in range(52):
+        client_ = care.create_client(code=f"N-{i:03}", therapist=world.alice, by=world.alice)
+        care.open_episode(client=client_, opened_on=START, by=world.alice)
+    client = login_as(world.alice)
+
+    first = client.get("/clients/?sort=client").get_data(as_text=True)
+    second = client.get("/clients/?sort=client&page=2").get_data(as_text=True)
+
+    assert "A-001" in first and "N-048" in first and "N-049" not in first
+    assert "N-049" in second and "N-051" in second and "A-001" not in second
+    assert "1–50 of 53" in first and "51–53 of 53" in second
+    assert 'rel="next"' in first and 'rel="prev"' in second
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-1", "1.5"])
+def test_a_bad_page_number_shows_the_first_page_with_a_message(
+    login_as, world: World, bad: str
+) -> None:
+    response = login_as(world.alice).get(f"/clients/?page={bad}")
+
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "The page number must be a whole number from 1" in text
+    assert "A-001" in text
+
+
+def test_an_episode_without_a_stored_status_shows_grey(login_as, world: World) -> None:
+    from outcome_monitor.models.case_status import CaseStatus
+
+    db.session.execute(sa.delete(CaseStatus))
+    db.session.commit()
+
+    text = login_as(world.alice).get("/clients/").get_data(as_text=True)
+
+    assert "grey: status not computed yet" in text
+    assert "A-001" in text
+
+
