@@ -43,6 +43,7 @@ test-fast: $(BIN)/.dev-installed
 	$(BIN)/pytest -q -m "not browser and not slow"
 
 lint: $(BIN)/.dev-installed
+	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy outcome_monitor
 

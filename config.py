@@ -96,9 +96,12 @@ class Config:
         self.DATABASE_POOL_RECYCLE = env_int(env, "DATABASE_POOL_RECYCLE", 1800, minimum=-1)
         self.DATABASE_POOL_PRE_PING = env_bool(env, "DATABASE_POOL_PRE_PING", True)
         self.SQLITE_BUSY_TIMEOUT_MS = env_int(env, "SQLITE_BUSY_TIMEOUT_MS", 5000)
-        # FULL: a commit survives a power cut (one fsync each); NORMAL: it survives a crash of
-        # the app, not of the machine, and costs no fsync (README, "Configuration").
-        self.SQLITE_SYNCHRONOUS = env_choice(env, "SQLITE_SYNCHRONOUS", "FULL", ("FULL", "NORMAL"))
+        # NORMAL, the standard setting for WAL: no fsync per commit, the file is never corrupted,
+        # a commit survives a crash of the app but the last ones may be lost to a power cut or a
+        # crash of the machine; FULL (one fsync a commit) keeps those too (README, "Configuration").
+        self.SQLITE_SYNCHRONOUS = env_choice(
+            env, "SQLITE_SYNCHRONOUS", "NORMAL", ("FULL", "NORMAL")
+        )
         # gzip only (not brotli or zstd): the one every browser and proxy speaks, and cheap
         # enough per request; under 1 KB a response is not worth the CPU or the header.
         self.COMPRESS_REGISTER = env_bool(env, "GZIP_RESPONSES", True)

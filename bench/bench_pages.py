@@ -47,6 +47,7 @@ def bench_database(url: str, label: str, csv_path: Path, args: argparse.Namespac
     started = time.perf_counter()
     world = setup.build(url, Size.at(args.scale))
     figures["import"] = setup.import_file(url, csv_path)
+    setup.analyze(url)
     figures["setup_seconds"] = time.perf_counter() - started
     world = setup.find_world(url, world)
     figures["world"] = world.summary()

@@ -21,16 +21,19 @@ def init_app(app: Flask) -> None:
     )
 
 
-def configure_sqlite(engine: sa.Engine, *, busy_timeout_ms: int, synchronous: str = "FULL") -> None:
+def configure_sqlite(
+    engine: sa.Engine, *, busy_timeout_ms: int, synchronous: str = "NORMAL"
+) -> None:
     """WAL mode, a busy timeout and the sync level on every new connection to a SQLite file.
 
     In WAL mode readers never wait for the writer and the writer never waits for readers, so
     two gunicorn workers and the scheduler share one file; a second writer waits up to
     ``busy_timeout_ms`` for the first instead of failing at once with "database is locked".
     WAL is a property of the file (it needs shared memory beside it), so an in-memory database
-    is left alone, as is every other database. ``synchronous`` is FULL (an fsync per commit:
-    a saved score survives a power cut) or NORMAL (no fsync per commit; in WAL mode the file
-    is never corrupted, but the last commits may be lost if the machine, not the app, fails).
+    is left alone, as is every other database. ``synchronous`` is NORMAL (the default, usual
+    with WAL: no fsync per commit; the file is never corrupted, but the last commits may be lost
+    if the machine, not the app, fails) or FULL (an fsync per commit: a saved score survives a
+    power cut).
     """
     if synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")

@@ -7,8 +7,12 @@ the schema is created once per run and every table is emptied after each test.
 from __future__ import annotations
 
 import os
+import socket
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +21,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings as hypothesis_settings
 
-from config import TestingConfig
+from config import TestingConfig, normalise_database_url
 from outcome_monitor import create_app
 from outcome_monitor.extensions import db, limiter
 from outcome_monitor.models import Client, Role, Team, User
 from outcome_monitor.services import accounts, care
+from outcome_monitor.services.mail import SmtpSettings
 
 PASSWORD = "correct horse battery"
 
@@ -30,7 +35,8 @@ PASSWORD = "correct horse battery"
 hypothesis_settings.register_profile("default", deadline=None)
 hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
-USING_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+USING_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
 
 
 @pytest.fixture(scope="session")
@@ -136,3 +142,50 @@ def login_as(client: FlaskClient) -> Any:
 
 def count(model: Any, *where: Any) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+
+
+def _free_port() -> int:
+    # aiosmtpd's Controller checks readiness by connecting to its port, so port 0 does not work.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SmtpSettings, list[Any]]]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received: list[Any] = []
+
+    class Collect(Message):  # type: ignore[misc]
+        def handle_message(self, message: Any) -> None:
+            received.append(message)
+
+    port = _free_port()
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpSettings(host="127.0.0.1", port=port, sender="rom@example.test"), received
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    if not TEST_DATABASE_URL.startswith("postgres"):
+        pytest.skip("TEST_DATABASE_URL is not PostgreSQL")
+    server = sa.make_url(normalise_database_url(TEST_DATABASE_URL))
+    name = f"om_migrate_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

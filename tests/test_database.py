@@ -40,19 +40,19 @@ def test_a_sqlite_file_is_opened_in_wal_mode_with_a_busy_timeout(tmp_path: Path)
     assert (tmp_path / "om.db").exists()
 
 
-def test_sqlite_commits_are_synced_unless_normal_is_chosen(tmp_path: Path) -> None:
-    app = _file_app(tmp_path / "full.db")
+def test_sqlite_commits_are_not_synced_unless_full_is_chosen(tmp_path: Path) -> None:
+    app = _file_app(tmp_path / "normal.db")
     with app.app_context():  # type: ignore[attr-defined]
-        assert _pragma("synchronous") == 2  # FULL
+        assert _pragma("synchronous") == 1  # NORMAL
         db.engine.dispose()
 
-    class Normal(TestingConfig):
+    class Full(TestingConfig):
         def __init__(self) -> None:
-            super().__init__({"SQLITE_SYNCHRONOUS": "normal"})
-            self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'normal.db'}"
+            super().__init__({"SQLITE_SYNCHRONOUS": "full"})
+            self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'full.db'}"
 
-    with create_app(Normal).app_context():
-        assert _pragma("synchronous") == 1  # NORMAL
+    with create_app(Full).app_context():
+        assert _pragma("synchronous") == 2  # FULL
         db.engine.dispose()
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from outcome_monitor.core.simulate import preset, simulate
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, AuditEvent, Client, EpisodeStatus
-from outcome_monitor.services import care, feedback, settings
+from outcome_monitor.services import care, feedback, settings_changes
 from tests.conftest import World, count
 from tests.services.import_files import csv_bytes, row
 
@@ -131,7 +131,7 @@ def _history(n: int) -> bytes:
 def test_refit_after_an_import_puts_the_empirical_method_in_use(
     runner, world: World, tmp_path
 ) -> None:
-    settings.update_settings(
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     assert feedback.model_in_use("phq9").version is None

@@ -15,7 +15,6 @@ from config import TestingConfig
 from outcome_monitor import create_app
 from outcome_monitor.extensions import db
 from outcome_monitor.models.types import UTCDateTime
-from tests.test_migrations import empty_database_url  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = str(ROOT / "migrations")
@@ -100,7 +99,7 @@ def _rows(*columns: str) -> dict[int, tuple[object, ...]]:
 
 @pytest.mark.slow
 def test_outcomes_become_states_and_reasons_and_come_back_on_downgrade(
-    empty_database_url: str,  # noqa: F811
+    empty_database_url: str,
 ) -> None:
     class Fresh(TestingConfig):
         def __init__(self) -> None:

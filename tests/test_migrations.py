@@ -6,49 +6,23 @@ TEST_DATABASE_URL points at PostgreSQL.
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 
-from config import TestingConfig, normalise_database_url
+from config import TestingConfig
 from outcome_monitor import create_app
 from outcome_monitor.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 def test_migrations_have_exactly_one_head(app) -> None:
     script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
     assert len(script.get_heads()) == 1
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    if not PG_URL.startswith("postgres"):
-        pytest.skip("TEST_DATABASE_URL is not PostgreSQL")
-    server = sa.make_url(normalise_database_url(PG_URL))
-    name = f"om_migrate_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_upgrade_head_on_an_empty_database_matches_the_models(empty_database_url: str) -> None:

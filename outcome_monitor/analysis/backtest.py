@@ -15,7 +15,13 @@ from datetime import date, timedelta
 from typing import Any, TextIO
 
 from outcome_monitor.analysis.csv_input import CheckedDictReader
-from outcome_monitor.core.alerts import AlertSettings, AlertType, EpisodeActivity, evaluate
+from outcome_monitor.core.alerts import (
+    AlertSettings,
+    AlertType,
+    EpisodeActivity,
+    Severity,
+    evaluate,
+)
 from outcome_monitor.core.errors import AnalysisError
 from outcome_monitor.core.measure import MeasureRules
 from outcome_monitor.core.trajectories import ReferenceEpisode, ScorePoint, TrajectoryModel
@@ -215,8 +221,8 @@ def replay_episode(episode: Episode, setup: ReplaySetup) -> EpisodeResult:
 def _escalates(first: RaisedAlert, earlier: list[RaisedAlert], alert: RaisedAlert) -> bool:
     """A red finding of a type first raised as yellow, not yet escalated."""
     return (
-        alert.severity == "red"
-        and first.severity == "yellow"
+        alert.severity == Severity.RED
+        and first.severity == Severity.YELLOW
         and all(e.type != alert.type for e in earlier)
     )
 
@@ -232,7 +238,7 @@ DETERIORATION_FLAGS: tuple[Flag, ...] = (
     (AlertType.RELIABLE_DETERIORATION, None),
 )
 RED_FLAGS: tuple[Flag, ...] = (
-    (AlertType.NOT_ON_TRACK, "red"),
+    (AlertType.NOT_ON_TRACK, Severity.RED),
     (AlertType.RELIABLE_DETERIORATION, None),
 )
 NO_IMPROVEMENT_FLAGS: tuple[Flag, ...] = (

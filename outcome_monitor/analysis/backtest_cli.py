@@ -25,6 +25,7 @@ from outcome_monitor.analysis.csv_input import open_text
 from outcome_monitor.core.alerts import AlertSettings
 from outcome_monitor.core.change import reliable_change_threshold
 from outcome_monitor.core.errors import CoreError
+from outcome_monitor.core.instruments import load_library
 from outcome_monitor.core.measure import MeasureRules, ReliableChangeThreshold, Tag
 from outcome_monitor.core.rupture import RuptureSettings, service_session_sd
 from outcome_monitor.core.trajectories import (
@@ -40,13 +41,11 @@ from outcome_monitor.core.trajectories.calibration import (
     DEFAULT_RED_BUDGET,
     assess,
 )
+from outcome_monitor.instruments import BUNDLED_DIR
 
 
 @lru_cache(maxsize=1)
 def _library() -> dict[str, Any]:
-    from outcome_monitor.core.instruments import load_library
-    from outcome_monitor.instruments import BUNDLED_DIR
-
     return dict(load_library(BUNDLED_DIR))
 
 

@@ -28,6 +28,7 @@ from outcome_monitor.extensions import csrf, login_manager
 from outcome_monitor.models import TokenScope, User
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import api_tokens
+from outcome_monitor.web import session_expiry
 
 TOKEN_PATH_PREFIXES = ("/api/", "/fhir/")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -98,9 +99,7 @@ def leave_sessions_alone(app: Flask) -> None:
     """A request on a token path has no session to expire, extend or send to two-factor
     enrolment: its endpoints join the session guard's unguarded ones (call this after every
     blueprint on a token path is registered)."""
-    from outcome_monitor.web import session_guard
-
-    session_guard.UNGUARDED.update(
+    session_expiry.UNGUARDED.update(
         rule.endpoint for rule in app.url_map.iter_rules() if is_token_path(rule.rule)
     )
 

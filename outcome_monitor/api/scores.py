@@ -24,7 +24,7 @@ from outcome_monitor.api.schemas import (
 )
 from outcome_monitor.core.definitions import InstrumentDefinition
 from outcome_monitor.models import Administration, EntryMode, Episode, TherapySession
-from outcome_monitor.services import NotFound, ServiceError, measures
+from outcome_monitor.services import NotFound, ServiceError, instruments, measures
 
 
 @bp.route(f"/episodes/<{ID}:episode_id>/administrations", tags=["administrations"])
@@ -85,7 +85,7 @@ def record_administration(body: dict[str, Any], episode_id: int) -> tuple[dict[s
 
 def _enabled(code: str) -> InstrumentDefinition:
     try:
-        return measures.get_definition(code)
+        return instruments.get_definition(code)
     except NotFound as error:
         fail(422, message=str(error), errors={"json": {"instrument_code": [str(error)]}})
 

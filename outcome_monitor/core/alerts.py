@@ -109,23 +109,6 @@ class Finding:
     details: dict[str, Any]
 
 
-LABELS = {
-    "phq9": "PHQ-9",
-    "gad7": "GAD-7",
-    "pcl5": "PCL-5",
-    "auditc": "AUDIT-C",
-    "srs": "SRS",
-    "ors": "ORS",
-    "core10": "CORE-10",
-    "waisr": "WAI-SR",
-}
-
-
-def label(code: str) -> str:
-    """Display name of a measure code (``phq9`` → ``PHQ-9``); unknown codes are upper-cased."""
-    return LABELS.get(code, code.upper())
-
-
 def fmt(value: float) -> str:
     """A score as a clinician writes it: ``19``, ``16.5`` (one decimal at most)."""
     return f"{round(value, 1):g}"
@@ -168,7 +151,7 @@ def not_on_track(
     assert reading.intake is not None
     deteriorated = reliably_deteriorated(rules, intake=reading.intake, score=reading.score)
     reason = (
-        f"{label(rules.code)} {fmt(reading.score)} at session {reading.session}; "
+        f"{rules.shown_label} {fmt(reading.score)} at session {reading.session}; "
         f"{_band_words(model, reading.band, severity, deteriorated)}"
     )
     band = reading.band
@@ -195,7 +178,7 @@ def reliable_deterioration(history: Sequence[ScorePoint], rules: MeasureRules) -
     rc = reliable_change_of(rules).value
     worse = fmt(abs(latest.score - intake))
     reason = (
-        f"{label(rules.code)} {fmt(latest.score)} at session {latest.session}, intake "
+        f"{rules.shown_label} {fmt(latest.score)} at session {latest.session}, intake "
         f"{fmt(intake)}: worse by {worse} (reliable change {fmt(rc)})"
     )
     details = {"session": latest.session, "score": latest.score, "intake": intake, "rc": rc}
@@ -218,7 +201,7 @@ def no_reliable_change(
     if is_functional(rules, latest.score):
         return None
     reason = (
-        f"{label(rules.code)} {fmt(latest.score)} at session {latest.session}, intake "
+        f"{rules.shown_label} {fmt(latest.score)} at session {latest.session}, intake "
         f"{fmt(intake)}: no reliable improvement by session {by_session}"
     )
     details = {
@@ -236,7 +219,7 @@ def _risk_words(flag: RiskFlag) -> str:
     return f"{flag.item} {answer} (session {flag.session})"
 
 
-def risk_item(flags: Sequence[RiskFlag], code: str) -> Finding | None:
+def risk_item(flags: Sequence[RiskFlag], label: str) -> Finding | None:
     """Any risk item flagged at this administration bypasses statistics (reference §8 item 6).
 
     A risk item left unanswered is flagged too, with "not answered" in its reason: a blank is
@@ -246,7 +229,7 @@ def risk_item(flags: Sequence[RiskFlag], code: str) -> Finding | None:
         return None
     items = ", ".join(_risk_words(f) for f in flags)
     details = {"items": [{"item": f.item, "score": f.score, "session": f.session} for f in flags]}
-    return Finding(AlertType.RISK_ITEM, None, f"{label(code)} risk item: {items}", details)
+    return Finding(AlertType.RISK_ITEM, None, f"{label} risk item: {items}", details)
 
 
 def low_alliance(history: Sequence[ScorePoint], rules: MeasureRules) -> Finding | None:
@@ -257,7 +240,7 @@ def low_alliance(history: Sequence[ScorePoint], rules: MeasureRules) -> Finding 
     if not rules.cutoff.is_clinical(latest.score, rules.direction):
         return None
     reason = (
-        f"{label(rules.code)} {fmt(latest.score)} at session {latest.session}; "
+        f"{rules.shown_label} {fmt(latest.score)} at session {latest.session}; "
         f"cut-off {fmt(rules.cutoff.value)}"
     )
     details = {"session": latest.session, "score": latest.score, "cutoff": rules.cutoff.value}
@@ -272,7 +255,7 @@ def alliance_rupture(
     if check is None or not check.is_rupture:
         return None
     reason = (
-        f"{label(rules.code)} {fmt(check.score)} at session {check.session}, down "
+        f"{rules.shown_label} {fmt(check.score)} at session {check.session}, down "
         f"{fmt(check.drop)} from {fmt(check.baseline)}; more than {fmt(settings.k)} × SD "
         f"{fmt(check.reference_sd)} and beyond reliable change {fmt(check.reliable_change)}"
     )
@@ -374,7 +357,7 @@ def evaluate(
     if alliance_rules is not None and alliance_history:
         found += alliance_findings(alliance_history, alliance_rules, settings)
     rules = outcome_rules or alliance_rules
-    found.append(risk_item(risk_flags, rules.code if rules else ""))
+    found.append(risk_item(risk_flags, rules.shown_label if rules else ""))
     if activity is not None:
         found.append(overdue_measure(outcome_history, activity, settings, as_of))
     order = list(AlertType)

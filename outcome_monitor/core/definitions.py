@@ -147,11 +147,13 @@ class Licence:
 
 @dataclass(frozen=True)
 class InstrumentDefinition:
-    """One version of one instrument, fully validated."""
+    """One version of one instrument, fully validated. ``label`` is the short name shown
+    wherever a measure is named in passing (``PHQ-9``); ``name`` the full title."""
 
     code: str
     version: str
     name: str
+    label: str
     purpose: Purpose
     direction: Direction
     citation: str
@@ -217,6 +219,7 @@ class InstrumentDefinition:
         """
         return MeasureRules(
             code=self.code,
+            label=self.label,
             direction=self.direction,
             score_min=self.scoring.score_min,
             score_max=self.scoring.score_max,

@@ -54,9 +54,9 @@ __all__ = [
 ]
 
 _TOP = {
-    "code", "version", "name", "purpose", "direction", "citation", "language", "languages",
-    "instructions", "options", "items", "scoring", "cutoff", "reliable_change", "severity",
-    "risk", "licence",
+    "code", "version", "name", "label", "purpose", "direction", "citation", "language",
+    "languages", "instructions", "options", "items", "scoring", "cutoff", "reliable_change",
+    "severity", "risk", "licence",
 }  # fmt: skip
 _ITEM = {"id", "text", "label", "kind", "options", "reverse", "subscale", "translations"}
 
@@ -74,10 +74,12 @@ def parse_definition(data: Table, *, source: str) -> InstrumentDefinition:
     items = _items(data, licence, languages, at)
     scoring, notes = _scoring(tf.table(data, "scoring", at), items, at.child("scoring"))
     purpose = _purpose(data, at)
+    code = tf.text(data, "code", at)
     return InstrumentDefinition(
-        code=tf.text(data, "code", at),
+        code=code,
         version=tf.text(data, "version", at),
         name=tf.text(data, "name", at),
+        label=tf.opt_text(data, "label", at) or code.upper(),
         purpose=purpose,
         direction=Direction[tf.choice(data, "direction", at, _DirectionName).name],
         citation=tf.text(data, "citation", at),

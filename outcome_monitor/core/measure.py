@@ -71,7 +71,11 @@ class ReliableChangeThreshold:
 
 @dataclass(frozen=True)
 class MeasureRules:
-    """What alert and trajectory rules need to know about one measure."""
+    """What alert and trajectory rules need to know about one measure.
+
+    ``label`` is the short name from the instrument definition (``PHQ-9``) that alert reasons
+    use; rules built without one name the measure by its code, upper-cased.
+    """
 
     code: str
     direction: Direction
@@ -79,6 +83,12 @@ class MeasureRules:
     score_max: float
     cutoff: Cutoff | None
     reliable_change: ReliableChangeThreshold | None
+    label: str = ""
+
+    @property
+    def shown_label(self) -> str:
+        """``label``, or the code upper-cased when the rules carry no label."""
+        return self.label or self.code.upper()
 
     def improvement(self, *, before: float, after: float) -> float:
         """Signed change where a positive number is always an improvement."""

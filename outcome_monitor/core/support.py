@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from outcome_monitor.core.alerts import AlertType
+
 
 class SupportAction(StrEnum):
     """What the therapist did about an alert."""
@@ -59,13 +61,13 @@ _RISK = (
 _OVERDUE = (SupportAction.MOTIVATION_GOALS, SupportAction.REVIEW_ALLIANCE)
 
 PROMPTS: dict[str, tuple[SupportAction, ...]] = {
-    "not_on_track": _PROGRESS,
-    "reliable_deterioration": _PROGRESS,
-    "no_reliable_change": _PROGRESS,
-    "risk_item": _RISK,
-    "low_alliance": _ALLIANCE,
-    "alliance_rupture": _ALLIANCE,
-    "overdue_measure": _OVERDUE,
+    AlertType.NOT_ON_TRACK: _PROGRESS,
+    AlertType.RELIABLE_DETERIORATION: _PROGRESS,
+    AlertType.NO_RELIABLE_CHANGE: _PROGRESS,
+    AlertType.RISK_ITEM: _RISK,
+    AlertType.LOW_ALLIANCE: _ALLIANCE,
+    AlertType.ALLIANCE_RUPTURE: _ALLIANCE,
+    AlertType.OVERDUE_MEASURE: _OVERDUE,
 }
 
 

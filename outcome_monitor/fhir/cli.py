@@ -15,7 +15,7 @@ from outcome_monitor.fhir.export import export_bundle
 from outcome_monitor.fhir.importer import ImportRefused, import_bundle
 from outcome_monitor.models import User
 from outcome_monitor.services import ServiceError
-from outcome_monitor.services.measures import library
+from outcome_monitor.services.instruments import library
 
 
 @click.command("fhir")

@@ -25,7 +25,7 @@ from outcome_monitor.fhir.bundles import Issue
 from outcome_monitor.fhir.importer import ImportRefused, import_bundle
 from outcome_monitor.models import Role
 from outcome_monitor.services import NotFound, ServiceError
-from outcome_monitor.services.measures import library
+from outcome_monitor.services.instruments import library
 from outcome_monitor.web.helpers import clinical_required
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir/r4")

@@ -85,7 +85,7 @@ class User(UserMixin, Model):
         return self.mfa_secret is not None and self.mfa_enabled_at is not None
 
     def get_id(self) -> str:
-        """The login kept in the session: id and session version (see web.session_guard)."""
+        """The login kept in the session: id and session version (see web.user_loader)."""
         return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:

@@ -6,7 +6,18 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Administration, Client, Episode, Role, User, team_supervisor
+from outcome_monitor.models import (
+    Administration,
+    Alert,
+    Client,
+    Episode,
+    HandOver,
+    LinkSchedule,
+    Role,
+    TherapySession,
+    User,
+    team_supervisor,
+)
 from outcome_monitor.services import NotFound
 
 
@@ -49,6 +60,45 @@ def administration_for(user: User, administration_id: int) -> Administration:
         raise NotFound(_l("No such score."))
     get_episode(user, administration.episode_id)
     return administration
+
+
+def alert_for(user: User, alert_id: int) -> Alert:
+    """The alert, or NotFound when it does not exist or ``user`` may not see its client."""
+    alert = db.session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound(_l("No such alert."))
+    get_episode(user, alert.episode_id)
+    return alert
+
+
+def handover_for(user: User, handover_id: int) -> HandOver:
+    """The tablet hand-over, or NotFound when it does not exist or ``user`` may not see its
+    client."""
+    handover = db.session.get(HandOver, handover_id)
+    if handover is None:
+        raise NotFound(_l("No such hand-over."))
+    get_episode(user, handover.episode_id)
+    return handover
+
+
+def schedule_for(user: User, schedule_id: int) -> LinkSchedule:
+    """The scheduled link, or NotFound when it does not exist or ``user`` may not see its
+    client."""
+    schedule = db.session.get(LinkSchedule, schedule_id)
+    if schedule is None:
+        raise NotFound(_l("No such scheduled link."))
+    get_episode(user, schedule.episode_id)
+    return schedule
+
+
+def therapy_session_for(user: User, session_id: int) -> TherapySession:
+    """The therapy session, or NotFound when it does not exist or ``user`` may not see its
+    client."""
+    session = db.session.get(TherapySession, session_id)
+    if session is None:
+        raise NotFound(_l("No such session."))
+    get_episode(user, session.episode_id)
+    return session
 
 
 def assignable_therapists(user: User) -> list[User]:

@@ -23,7 +23,7 @@ from outcome_monitor.extensions import db
 from outcome_monitor.models import GrantKind, Role, Team, User
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.security import hash_secret, verify_secret
-from outcome_monitor.services import ServiceError, paging
+from outcome_monitor.services import NotFound, ServiceError, paging
 from outcome_monitor.services.access_grants import grant, is_clinical, newest_grant_id, teams_of
 from outcome_monitor.services.audit import record
 
@@ -242,6 +242,19 @@ class UserFilter:
     role: Role | None = None
     team_id: int | None = None
     state: AccountState | None = None
+
+
+def teams() -> list[Team]:
+    """Every team, by name (the admin pages' choices)."""
+    return list(db.session.scalars(sa.select(Team).order_by(Team.name)))
+
+
+def get_user(user_id: int) -> User:
+    """The account, or NotFound (for the admin pages: admins manage every account)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such user."))
+    return user
 
 
 def user_page(filters: UserFilter, *, page: int) -> paging.Page[User]:

@@ -173,7 +173,7 @@ def score_rows(query: ScoredQuery) -> Iterator[tuple[int, list[ScoreRow]]]:
 
 def scored(codes: Iterable[str]) -> ScoredQuery:
     """Administrations of ``codes`` as (episode id, total, session number, session date,
-    created_at), ordered by episode and then as ``measures.episode_administrations`` orders."""
+    created_at), ordered by episode and then as ``feedback.episode_administrations`` orders."""
     return (
         sa.select(
             Administration.episode_id,

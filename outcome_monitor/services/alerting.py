@@ -20,7 +20,7 @@ from outcome_monitor.core.trajectories import ScorePoint
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Alert, AlertStatus, Episode, User
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import ServiceError, alert_batches, case_status, feedback, measures
+from outcome_monitor.services import ServiceError, alert_batches, case_status, feedback, instruments
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
@@ -114,12 +114,12 @@ class _Evaluation:
 def _evaluate(episode: Episode, code: str, flags_from: Administration | None) -> _Evaluation:
     """The findings of ``code`` in ``episode`` from its current history; the risk flags are
     those of ``flags_from`` (the administration just given or the correction)."""
-    definition = measures.library()[code]
+    definition = instruments.library()[code]
     current = get_settings()
     is_alliance = definition.purpose == Purpose.ALLIANCE
-    given = measures.episode_administrations(episode, definition.code)
+    given = feedback.episode_administrations(episode, definition.code)
     points = feedback.history(given, from_intake=not is_alliance)
-    rules = measures.rules_for(definition)
+    rules = instruments.rules_for(definition)
     settings = alert_settings(current)
     flags = _risk_flags(flags_from, points) if flags_from is not None else []
     latest = given[-1] if given else None
@@ -357,7 +357,7 @@ def check_overdue(*, today: date, now: datetime, batch_size: int | None = None) 
        state, so a failure loses nothing).
     """
     settings = alert_settings(get_settings())
-    codes = [d.code for d in measures.library().values() if d.purpose == Purpose.OUTCOME]
+    codes = [d.code for d in instruments.library().values() if d.purpose == Purpose.OUTCOME]
     raised = 0
     for batch in alert_batches.active_episode_batches(batch_size or OVERDUE_BATCH):
         try:

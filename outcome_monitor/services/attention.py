@@ -18,12 +18,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from outcome_monitor.core.alerts import AlertType, Severity
-from outcome_monitor.core.attention import AlertFact, AttentionStatus, Card, attention_card
+from outcome_monitor.core.attention import Card
 from outcome_monitor.core.support import SupportAction, needs_reason
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Episode, RequestSource, User
-from outcome_monitor.services import ServiceError, case_status, supervision
+from outcome_monitor.services import ServiceError, case_status, feedback, supervision
 from outcome_monitor.services.audit import record
 
 
@@ -48,25 +47,6 @@ class EpisodeCard:
     acknowledgement: Acknowledgement | None
 
 
-def fact(alert: Alert) -> AlertFact:
-    """An unresolved alert row as the plain values the core takes."""
-    return AlertFact(
-        id=alert.id,
-        type=AlertType(alert.type),
-        severity=Severity(alert.severity) if alert.severity else None,
-        instrument_code=alert.instrument_code,
-        reason=alert.reason_text,
-        status=AttentionStatus(alert.status),
-        opened_at=alert.opened_at,
-        escalated=alert.escalated_at is not None,
-        details=alert.reason or {},
-    )
-
-
-def card_of(alerts: Iterable[Alert]) -> Card | None:
-    return attention_card(fact(a) for a in alerts)
-
-
 def card_version(alerts: Iterable[Alert]) -> str:
     """A short digest of what the card shows: changes when an alert opens, changes, or is
     acknowledged, so an acknowledgement never covers a reason the therapist has not seen."""
@@ -87,7 +67,7 @@ def _unresolved(episode: Episode) -> list[Alert]:
 def episode_card(episode: Episode) -> EpisodeCard | None:
     """The episode's card, or None when it has no unresolved alert (two queries)."""
     alerts = _unresolved(episode)
-    card = card_of(alerts)
+    card = feedback.card_of(alerts)
     if card is None:
         return None
     return EpisodeCard(episode, card, card_version(alerts), _last_acknowledgement(alerts))
@@ -124,7 +104,7 @@ def acknowledge_card(
     """
     alerts = _unresolved(episode)
     waiting = [a for a in alerts if a.status == AlertStatus.OPEN]
-    card = card_of(alerts)
+    card = feedback.card_of(alerts)
     if card is None or not waiting:
         raise ServiceError(_l("Nothing on this card is waiting for acknowledgement."))
     if version is not None and version != card_version(alerts):
@@ -173,7 +153,7 @@ def resolve_reason(*, episode: Episode, key: str, note: str, by: User, now: date
     refused, so a form can only resolve what the server showed for this episode.
     """
     alerts = _unresolved(episode)
-    card = card_of(alerts)
+    card = feedback.card_of(alerts)
     reason = next((r for r in card.reasons if r.key == key), None) if card else None
     if reason is None:
         raise ServiceError(_l("That reason is no longer on the card."))

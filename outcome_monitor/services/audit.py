@@ -51,6 +51,47 @@ def record(
     return event
 
 
+def record_read(
+    *,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    details: dict[str, Any],
+    outcome: AuditOutcome,
+    client_code: sa.ScalarSelect[str] | None,
+    at: datetime,
+) -> None:
+    """Save one access event alone, as ONE statement (``client_code`` is a subquery, so the
+    INSERT finds the code itself), and commit it; a use-case of its own (the read audit).
+
+    Anything the request left uncommitted is not meant to be saved (services commit their own
+    work): it is rolled back first. On failure the session is rolled back and the error raised.
+    """
+    db.session.rollback()
+    statement = sa.insert(AuditEvent).values(
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        at=at,
+        details=details,
+        outcome=outcome,
+        client_code=client_code,
+    )
+    try:
+        db.session.execute(statement)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def code_by_subquery(code: sa.ScalarSelect[str]) -> str | None:
+    """The client code a read-audit subject's subquery finds, or None."""
+    return db.session.scalar(sa.select(code))
+
+
 def client_code_of(obj: Any) -> str | None:
     """The code of the client ``obj`` is about, or None when it is about no client."""
     if isinstance(obj, Client):

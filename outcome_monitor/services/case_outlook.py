@@ -25,7 +25,7 @@ from outcome_monitor.core.trajectories import Prognosis, RationalModel, client_p
 from outcome_monitor.core.trajectories.base import INTAKE_SESSION
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Episode, TherapySession
-from outcome_monitor.services import feedback, measures
+from outcome_monitor.services import feedback, instruments
 from outcome_monitor.services.settings import ServiceSettings
 
 
@@ -61,7 +61,7 @@ def outlooks(episodes: Sequence[Episode], current: ServiceSettings) -> dict[int,
             continue
         if definition.code not in models:
             models[definition.code] = feedback.model_in_use(definition.code, current)
-            rules[definition.code] = measures.rules_for(definition)
+            rules[definition.code] = instruments.rules_for(definition)
         mine = [a for a in everything if a.instrument_code == definition.code]
         result[episode.id] = _outlook(definition, models[definition.code], rules, mine)
     return result
@@ -117,7 +117,7 @@ def _outlook(
 
 
 def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
-    """Each episode's administrations in the order given (as ``measures.episode_administrations``
+    """Each episode's administrations in the order given (as ``feedback.episode_administrations``
     orders them), with their sessions, in one query."""
     if not episode_ids:
         return {}

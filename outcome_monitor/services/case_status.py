@@ -39,7 +39,7 @@ from outcome_monitor.models import (
 )
 from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import attention, case_outlook, feedback
+from outcome_monitor.services import case_outlook, feedback
 from outcome_monitor.services.case_outlook import NoPrognosis, Outlook
 from outcome_monitor.services.settings import ServiceSettings, active_overrides, get_settings
 
@@ -47,7 +47,13 @@ BATCH = 500
 
 # The caseload's attention order (lower first): open risk, then the colour, then the most
 # urgent open reason. ``attention_rank`` = risk block (0 or 100) + colour rank * 10 + urgency.
-STATUS_RANK = {"red": 0, "yellow": 1, "grey": 3, "green": 4, "white": 5}
+STATUS_RANK: dict[str, int] = {
+    TrackStatus.RED: 0,
+    TrackStatus.YELLOW: 1,
+    TrackStatus.GREY: 3,
+    TrackStatus.GREEN: 4,
+    TrackStatus.WHITE: 5,
+}
 URGENCY = {str(alert_type): rank for alert_type, rank in TYPE_RANK.items()}
 NO_REASON = 9
 RISK_TYPES = frozenset({str(AlertType.RISK_ITEM)})
@@ -64,7 +70,7 @@ def attention_rank(colour: str, types: Iterable[str]) -> int:
 
 
 # What an episode without a row sorts and shows as: grey, nothing open ("not computed yet").
-UNCOMPUTED_RANK = attention_rank("grey", ())
+UNCOMPUTED_RANK = attention_rank(TrackStatus.GREY, ())
 
 
 @dataclass
@@ -86,7 +92,7 @@ class _Context:
         return self.models[code]
 
     def rules_for(self, definition: InstrumentDefinition) -> MeasureRules:
-        """``measures.rules_for`` with the overrides read once for the whole call."""
+        """``instruments.rules_for`` with the overrides read once for the whole call."""
         if definition.code not in self.rules:
             cutoff = self.overrides.get((definition.code, "cutoff"))
             rc = self.overrides.get((definition.code, "reliable_change"))
@@ -240,7 +246,7 @@ def _fill_alerts(row: CaseStatus, alerts: list[Alert]) -> None:
     """The open-card summary: one type per unresolved alert (open or acknowledged), in card
     order (the card's reasons in order, the alerts behind each in ``TYPE_RANK`` order);
     ``open_alerts`` counts those still waiting for acknowledgement."""
-    card = attention.card_of(alerts)
+    card = feedback.card_of(alerts)
     type_of = {a.id: a.type for a in alerts}
     reasons = [type_of[i] for r in card.reasons for i in r.alert_ids] if card else []
     row.open_reasons = [str(reason) for reason in reasons]  # JSON: the plain values
@@ -270,7 +276,7 @@ class _Given:
 
 def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
     """Each episode's current administrations in the order given (as
-    ``measures.episode_administrations`` orders them), with their sessions, in one query."""
+    ``feedback.episode_administrations`` orders them), with their sessions, in one query."""
     if not episode_ids:
         return {}
     rows = db.session.execute(

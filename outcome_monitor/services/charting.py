@@ -1,4 +1,4 @@
-"""What the client progress chart shows, as plain values; ``web/charts.py`` draws the figure.
+"""What the client progress chart shows, as plain values; ``web/figures.py`` draws the figure.
 
 Sessions on the chart are numbered as the feedback loop numbers them (``feedback.history``):
 1 = the first outcome measure (intake). The alliance series is shifted onto the same numbering,
@@ -26,7 +26,7 @@ from outcome_monitor.core.trajectories import (
 from outcome_monitor.core.trajectories.base import DEFAULT_MAX_SESSION, INTAKE_SESSION
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Alert, Episode
-from outcome_monitor.services import feedback, measures
+from outcome_monitor.services import feedback, instruments
 from outcome_monitor.services.settings import ServiceSettings
 
 
@@ -104,12 +104,12 @@ class ChartData:
 
 def episode_chart_data(episode: Episode, current: ServiceSettings | None = None) -> ChartData:
     """Gather the primary outcome measure, its expected band and alerts, and the alliance series."""
-    everything = measures.episode_administrations(episode)
+    everything = feedback.episode_administrations(episode)
     definition = feedback.first_given(everything, Purpose.OUTCOME)
     if definition is None:
         return ChartData(outcome=None)
     given = [a for a in everything if a.instrument_code == definition.code]
-    rules = measures.rules_for(definition)
+    rules = instruments.rules_for(definition)
     outcome = _series(episode, definition, rules, given)
     in_use = feedback.model_in_use(definition.code, current)
     rc = rules.reliable_change.value if rules.reliable_change else None
@@ -138,7 +138,7 @@ def _series(
     )
     return Series(
         code=definition.code,
-        label=feedback.measure_label(definition.code),
+        label=definition.label,
         name=definition.name,
         direction=rules.direction,
         score_min=rules.score_min,
@@ -160,7 +160,7 @@ def _alliance(
     if not any(a.total is not None for a in given):
         return None
     shift = _first_session(given) - first_session
-    return _series(episode, definition, measures.rules_for(definition), given, shift)
+    return _series(episode, definition, instruments.rules_for(definition), given, shift)
 
 
 def _first_session(given: Sequence[Administration]) -> int:

@@ -25,7 +25,7 @@ from outcome_monitor.core.errors import CoreError
 from outcome_monitor.core.scoring import score
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, User
-from outcome_monitor.services import ServiceError, access, alerting, case_status, measures
+from outcome_monitor.services import ServiceError, access, alerting, case_status, instruments
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.submissions import scoped_key
 
@@ -162,7 +162,7 @@ def _stage_replacement(
     original: Administration, answers: Mapping[str, float | None], *, by: User, key: str
 ) -> Administration:
     """The new administration, scored and audited; flushed, never committed."""
-    definition = measures.library().get(original.instrument_code)
+    definition = instruments.library().get(original.instrument_code)
     if definition is None:
         raise ServiceError(_l("This measure is no longer installed; the score can be voided."))
     try:

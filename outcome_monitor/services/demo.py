@@ -23,7 +23,7 @@ from outcome_monitor.services import (
     importing,
     measures,
     refit,
-    settings,
+    settings_changes,
 )
 
 ADMIN_EMAIL = "admin@demo.local"
@@ -159,7 +159,7 @@ def _import_history(therapists: list[User], today: date) -> None:
         raise RuntimeError(f"demo history did not import: {result.issues[:3]}")
     admin = db.session.scalar(sa.select(User).where(User.email == ADMIN_EMAIL))
     assert admin is not None
-    settings.update_settings(changes={"trajectory_method": "empirical"}, by=admin)
+    settings_changes.update_settings(changes={"trajectory_method": "empirical"}, by=admin)
     refit.refit_models(now=now)
 
 

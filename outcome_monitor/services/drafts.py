@@ -39,7 +39,7 @@ from outcome_monitor.models import (
     HandOver,
     RemoteLink,
 )
-from outcome_monitor.services import NotFound, ServiceError, measures, submissions
+from outcome_monitor.services import NotFound, ServiceError, instruments, measures, submissions
 from outcome_monitor.services.measures import RecordedAdministration
 
 Sitting = HandOver | RemoteLink
@@ -156,7 +156,7 @@ def progress(owner: Sitting) -> list[MeasureProgress]:
     done = completed_codes(owner)
     result = []
     for code in owner.measures:
-        definition = measures.library()[code]
+        definition = instruments.library()[code]
         answers, declined = _drafts(owner, code)
         result.append(
             MeasureProgress(
@@ -236,7 +236,7 @@ def stage_answers(
         raise NotFound(_l("That questionnaire is not part of this request."))
     if code in completed_codes(owner):
         raise ServiceError(_l("These answers have already been sent."))
-    definition = measures.get_definition(code)
+    definition = instruments.get_definition(code)
     _check_answers(definition, answers, declined)
     for item_id, value in answers.items():
         _store_draft(owner, code, item_id, value, now)
@@ -262,7 +262,7 @@ def _check_answers(
 
 def require_risk_choices(*, owner: Sitting, code: str, item_ids: Collection[str]) -> None:
     """RiskItemUnchosen when a risk item among ``item_ids`` has no answer and no decline."""
-    definition = measures.get_definition(code)
+    definition = instruments.get_definition(code)
     answers, declined = _drafts(owner, code)
     responded = answers.keys() | declined
     blank = [i for i in definition.risk_item_ids if i in item_ids and i not in responded]
@@ -393,7 +393,7 @@ def stage_measure(
     done = db.session.scalar(_recorded(owner).where(Administration.instrument_code == code))
     if done is not None:
         return RecordedAdministration(done, created=False)
-    definition = measures.get_definition(code)
+    definition = instruments.get_definition(code)
     answers, declined = _drafts(owner, code)
     _check_complete(definition, answers, declined)
     recorded = measures.add_administration(

@@ -27,7 +27,7 @@ from outcome_monitor.models import (
     TherapySession,
     User,
 )
-from outcome_monitor.services import ServiceError, measures
+from outcome_monitor.services import ServiceError, instruments
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.importing.known import episode_key
 
@@ -70,7 +70,7 @@ def export_scores(
     administration not tied to a session cannot be written; both are counted as left out.
     """
     scope = _scope(team, closed_only)
-    library = measures.library()
+    library = instruments.library()
     item_ids = _item_columns(library, _codes(scope))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*HEAD, *(f"item_{i}" for i in item_ids), *TAIL])

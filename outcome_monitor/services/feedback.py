@@ -1,28 +1,65 @@
-"""Reading an episode as the feedback loop sees it: histories, the model in force, status."""
+"""Reading an episode as the feedback loop sees it: its administrations and their history, the
+model in force, its status and the card its unresolved alerts make."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from outcome_monitor.core import alerts as rules_core
+from outcome_monitor.core.alerts import AlertType, Severity
+from outcome_monitor.core.attention import AlertFact, AttentionStatus, Card, attention_card
 from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
 from outcome_monitor.core.errors import TrajectoryError
 from outcome_monitor.core.trajectories import (
+    Method,
     RationalModel,
     ScorePoint,
     TrackReading,
+    TrackStatus,
     TrajectoryModel,
     model_from_dict,
     track_reading,
 )
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Administration, Episode, TrajectoryModelVersion
-from outcome_monitor.services import measures
+from outcome_monitor.models import (
+    Administration,
+    Alert,
+    Episode,
+    TherapySession,
+    TrajectoryModelVersion,
+)
+from outcome_monitor.services import instruments
 from outcome_monitor.services.settings import ServiceSettings, get_settings
+
+
+def episode_administrations(
+    episode: Episode, code: str | None = None, *, include_voided: bool = False
+) -> list[Administration]:
+    """The episode's current administrations in the order they were given.
+
+    ``include_voided`` adds the voided and corrected ones (the record views show them struck
+    through, with who voided them: loaded here in one more query, whatever the number of rows).
+    """
+    query = (
+        sa.select(Administration)
+        .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
+        .where(Administration.episode_id == episode.id)
+        .options(so.contains_eager(Administration.session))
+        .order_by(
+            sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
+        )
+    )
+    if code is not None:
+        query = query.where(Administration.instrument_code == code)
+    if include_voided:
+        query = query.options(so.selectinload(Administration.voided_by))
+    else:
+        query = query.where(Administration.current())
+    return list(db.session.scalars(query))
 
 
 def numbered(
@@ -71,7 +108,7 @@ def model_in_use(code: str, current: ServiceSettings | None = None) -> ModelInUs
     """The newest fitted model of the service's method for ``code``, or the rational fallback."""
     current = current or get_settings()
     rational = RationalModel(current.no_change_session, measure_code=code)
-    if current.trajectory_method == "rational":
+    if current.trajectory_method == Method.RATIONAL:
         return ModelInUse(rational, None, None)
     version = db.session.scalar(
         sa.select(TrajectoryModelVersion)
@@ -112,7 +149,7 @@ def outcome_models(
     current = current or get_settings()
     return [
         (d, model_in_use(d.code, current))
-        for d in measures.enabled_instruments()
+        for d in instruments.enabled_instruments()
         if d.purpose == Purpose.OUTCOME
     ]
 
@@ -134,7 +171,7 @@ def first_given(
 ) -> InstrumentDefinition | None:
     """The first measure of ``purpose`` among an episode's administrations (in order)."""
     for a in administrations:
-        definition = measures.library().get(a.instrument_code)
+        definition = instruments.library().get(a.instrument_code)
         if definition is not None and definition.purpose == purpose:
             return definition
     return None
@@ -148,20 +185,36 @@ class EpisodeStatus:
 
     @property
     def colour(self) -> str:
-        return str(self.reading.status) if self.reading else "grey"
+        return str(self.reading.status) if self.reading else TrackStatus.GREY
 
 
 def episode_status(episode: Episode, current: ServiceSettings | None = None) -> EpisodeStatus:
     """White/green/yellow/red/grey for the episode's primary outcome measure."""
-    given = measures.episode_administrations(episode)
+    given = episode_administrations(episode)
     definition = first_given(given, Purpose.OUTCOME)
     if definition is None:
         return EpisodeStatus(None, None, None)
     points = history([a for a in given if a.instrument_code == definition.code])
     in_use = model_in_use(definition.code, current)
-    reading = track_reading(in_use.model, measures.rules_for(definition), history=points)
+    reading = track_reading(in_use.model, instruments.rules_for(definition), history=points)
     return EpisodeStatus(reading, definition, in_use)
 
 
-def measure_label(code: str) -> str:
-    return rules_core.label(code)
+def fact(alert: Alert) -> AlertFact:
+    """An unresolved alert row as the plain values the core takes."""
+    return AlertFact(
+        id=alert.id,
+        type=AlertType(alert.type),
+        severity=Severity(alert.severity) if alert.severity else None,
+        instrument_code=alert.instrument_code,
+        reason=alert.reason_text,
+        status=AttentionStatus(alert.status),
+        opened_at=alert.opened_at,
+        escalated=alert.escalated_at is not None,
+        details=alert.reason or {},
+    )
+
+
+def card_of(alerts: Iterable[Alert]) -> Card | None:
+    """The attention card that an episode's unresolved ``alerts`` make (``core.attention``)."""
+    return attention_card(fact(a) for a in alerts)

@@ -22,12 +22,11 @@ from outcome_monitor.models import (
     HandOver,
     HandOverStatus,
     Role,
-    TherapySession,
     User,
 )
 from outcome_monitor.models.handover import OPEN_HANDOVER_STATUSES
 from outcome_monitor.security import verify_secret, verify_unknown
-from outcome_monitor.services import ServiceError, accounts, measures
+from outcome_monitor.services import NotFound, ServiceError, accounts, instruments
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.drafts import completed_codes
 from outcome_monitor.services.drafts import submit_measure as submit_sitting_measure
@@ -39,15 +38,18 @@ from outcome_monitor.services.measures import RecordedAdministration
 def start_handover(
     *,
     episode: Episode,
-    session: TherapySession | None,
+    session_id: int | None,
     codes: Sequence[str],
     by: User,
     now: datetime,
 ) -> HandOver:
+    """Start a hand-over of ``codes`` in ``episode``, tied to the episode's session
+    ``session_id`` (None: to no session); an id from another episode is refused."""
     codes = check_codes(codes)
     if not episode.is_active:
         raise ServiceError(_l("Questionnaires can only be given in an active episode."))
-    if session is not None and session.episode_id != episode.id:
+    session = next((s for s in episode.sessions if s.id == session_id), None)
+    if session_id is not None and session is None:
         raise ServiceError(_l("That session belongs to another episode."))
     if open_handovers(episode):
         raise ServiceError(_l("Resume or discard the unfinished hand-over first."))
@@ -79,7 +81,7 @@ def check_codes(codes: Sequence[str]) -> list[str]:
     unique = list(dict.fromkeys(c for c in codes if c))
     if not unique:
         raise ServiceError(_l("Choose at least one questionnaire."))
-    purposes = {code: measures.get_definition(code).purpose for code in unique}
+    purposes = {code: instruments.get_definition(code).purpose for code in unique}
     return sorted(unique, key=lambda code: purposes[code] == Purpose.ALLIANCE)
 
 
@@ -88,6 +90,15 @@ def open_handovers(episode: Episode) -> list[HandOver]:
         HandOver.episode_id == episode.id, HandOver.status.in_(OPEN_HANDOVER_STATUSES)
     )
     return list(db.session.scalars(query.order_by(HandOver.id)))
+
+
+def kiosk_handover(handover_id: int) -> HandOver:
+    """The hand-over a tablet's browser session was given when the staff member started it
+    (the id comes from the signed session, never from the client), or NotFound."""
+    handover = db.session.get(HandOver, handover_id)
+    if handover is None:
+        raise NotFound(_l("No such hand-over."))
+    return handover
 
 
 def begin(*, handover: HandOver, language: str, now: datetime) -> None:

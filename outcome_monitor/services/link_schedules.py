@@ -29,6 +29,7 @@ from outcome_monitor.services.audit import record
 from outcome_monitor.services.handover import check_codes
 from outcome_monitor.services.links import (
     IssuedLink,
+    LinkStatus,
     hash_token,
     issue_link,
     link_status,
@@ -246,7 +247,7 @@ def reveal_link(*, schedule: LinkSchedule, by: User, now: datetime) -> IssuedLin
     Only while nobody has opened the link: once the client has, it is theirs.
     """
     link = schedule.link
-    if link is None or link_status(link, now) != "waiting":
+    if link is None or link_status(link, now) != LinkStatus.WAITING:
         raise ServiceError(_l("This link has been opened, used or has expired; it is not shown."))
     token = secrets.token_urlsafe(32)
     link.token_hash = hash_token(token)

@@ -13,13 +13,14 @@ import secrets
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import EntryMode, Episode, RemoteLink, User
+from outcome_monitor.models import AuditOutcome, EntryMode, Episode, RemoteLink, User
 from outcome_monitor.services import NotFound, ServiceError
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.drafts import save_answers, submit_measure
@@ -30,18 +31,27 @@ from outcome_monitor.services.measures import RecordedAdministration
 MAX_VALID_DAYS = 60
 
 
-class LinkUnavailable(ServiceError):
-    """The link exists but can no longer be used (``reason`` is "used" or "expired")."""
+class LinkStatus(StrEnum):
+    """A link as the therapist's panel shows it."""
 
-    reason = ""
+    USED = "used"
+    EXPIRED = "expired"
+    OPENED = "opened"
+    WAITING = "waiting"
+
+
+class LinkUnavailable(ServiceError):
+    """The link exists but can no longer be used (``reason``: used or expired)."""
+
+    reason: LinkStatus | None = None
 
 
 class LinkUsed(LinkUnavailable):
-    reason = "used"
+    reason = LinkStatus.USED
 
 
 class LinkExpired(LinkUnavailable):
-    reason = "expired"
+    reason = LinkStatus.EXPIRED
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ def find_link(*, token: str, now: datetime) -> RemoteLink:
             obj=link,
             object_type="RemoteLink",
             details={"reason": reason},
+            outcome=AuditOutcome.DENIED,
         )
         db.session.commit()
         raise error
@@ -212,13 +223,13 @@ def send_link_email(
     db.session.commit()
 
 
-def link_status(link: RemoteLink, now: datetime) -> str:
+def link_status(link: RemoteLink, now: datetime) -> LinkStatus:
     """The status shown on the therapist's panel: used, expired, opened or waiting."""
     if link.used_at is not None:
-        return "used"
+        return LinkStatus.USED
     if now >= link.expires_at:
-        return "expired"
-    return "opened" if link.first_opened_at is not None else "waiting"
+        return LinkStatus.EXPIRED
+    return LinkStatus.OPENED if link.first_opened_at is not None else LinkStatus.WAITING
 
 
 def episode_links(episode: Episode, *, limit: int = 5) -> list[RemoteLink]:

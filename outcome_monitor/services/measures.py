@@ -1,83 +1,30 @@
-"""Questionnaires: the instrument library, the one scoring path, and interpretation.
+"""Recording a questionnaire: the one scoring path, and interpretation.
 
-Tablet, remote link and therapist entry all record through ``record_administration``.
+Tablet, remote link and therapist entry all record through ``record_administration``. The
+catalogue of instruments is ``services.instruments``; an episode's history is read in
+``services.feedback``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.core.change import ChangeSinceIntake, change_since_intake
 from outcome_monitor.core.definitions import InstrumentDefinition
 from outcome_monitor.core.errors import CoreError
-from outcome_monitor.core.instruments import load_library
 from outcome_monitor.core.measure import MeasureRules
 from outcome_monitor.core.scoring import Score, score
 from outcome_monitor.extensions import db
-from outcome_monitor.instruments import BUNDLED_DIR
 from outcome_monitor.models import Administration, Alert, EntryMode, Episode, TherapySession, User
-from outcome_monitor.services import NotFound, ServiceError, submissions
+from outcome_monitor.services import ServiceError, alerting, case_status, submissions
 from outcome_monitor.services.audit import record
-from outcome_monitor.services.settings import active_overrides, disabled_instruments
-
-LIBRARY_KEY = "outcome_monitor.instrument_library"
-
-
-def library() -> dict[str, InstrumentDefinition]:
-    """Bundled definitions with the service's text packs, loaded once per app."""
-    cached = current_app.extensions.get(LIBRARY_KEY)
-    if cached is None:
-        cached = load_library(BUNDLED_DIR, text_pack_dir=Path(current_app.config["TEXT_PACK_DIR"]))
-        current_app.extensions[LIBRARY_KEY] = cached
-    return cached
-
-
-def all_instruments() -> list[InstrumentDefinition]:
-    return sorted(library().values(), key=lambda d: (d.purpose, d.code))
-
-
-def enabled_instruments() -> list[InstrumentDefinition]:
-    disabled = disabled_instruments()
-    return [d for d in all_instruments() if d.code not in disabled]
-
-
-def choice_label(definition: InstrumentDefinition) -> str:
-    """The name offered in a list of questionnaires; a screening measure says that it is one."""
-    if definition.is_screening:
-        return str(
-            _l(
-                "%(name)s — past-year screening, not tracked session by session",
-                name=definition.name,
-            )
-        )
-    return definition.name
-
-
-def get_definition(code: str) -> InstrumentDefinition:
-    """The definition of an instrument enabled in this service; NotFound otherwise."""
-    definition = library().get(code)
-    if definition is None or code in disabled_instruments():
-        raise NotFound(_l("No instrument %(code)s is enabled in this service.", code=code))
-    return definition
-
-
-def rules_for(definition: InstrumentDefinition) -> MeasureRules:
-    """The thresholds in force: the published ones, or the service's recorded overrides."""
-    overrides = active_overrides()
-    cutoff = overrides.get((definition.code, "cutoff"))
-    rc = overrides.get((definition.code, "reliable_change"))
-    return definition.rules(
-        cutoff_value=cutoff.new_value if cutoff else None,
-        rc_value=rc.new_value if rc else None,
-    )
+from outcome_monitor.services.feedback import episode_administrations
+from outcome_monitor.services.instruments import get_definition, library, rules_for
 
 
 @dataclass
@@ -185,16 +132,12 @@ def already_recorded(
 
 
 def _raise_alerts(administration: Administration) -> list[Alert]:
-    """Hook for the alert engine (feedback-loop issue); evaluated in the same transaction."""
-    from outcome_monitor.services import alerting
-
+    """The alert engine, evaluated in the same transaction."""
     return alerting.evaluate_after_administration(administration)
 
 
 def _refresh_status(episode: Episode) -> None:
     """The episode's stored status follows its new score and alerts (same transaction)."""
-    from outcome_monitor.services import case_status
-
     case_status.refresh(episode)
 
 
@@ -257,32 +200,6 @@ def _new_administration(
     )
 
 
-def episode_administrations(
-    episode: Episode, code: str | None = None, *, include_voided: bool = False
-) -> list[Administration]:
-    """The episode's current administrations in the order they were given.
-
-    ``include_voided`` adds the voided and corrected ones (the record views show them struck
-    through, with who voided them: loaded here in one more query, whatever the number of rows).
-    """
-    query = (
-        sa.select(Administration)
-        .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
-        .where(Administration.episode_id == episode.id)
-        .options(so.contains_eager(Administration.session))
-        .order_by(
-            sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
-        )
-    )
-    if code is not None:
-        query = query.where(Administration.instrument_code == code)
-    if include_voided:
-        query = query.options(so.selectinload(Administration.voided_by))
-    else:
-        query = query.where(Administration.current())
-    return list(db.session.scalars(query))
-
-
 @dataclass(frozen=True)
 class Interpretation:
     """What a therapist sees on saving a score.
@@ -328,8 +245,3 @@ def _intake(
 ) -> Administration | None:
     history = episode_administrations(administration.episode, definition.code)
     return history[0] if history and history[0].id != administration.id else None
-
-
-def threshold_notes(code: str) -> dict[str, Any]:
-    """The service overrides in force for ``code``, by field ("cutoff", "reliable_change")."""
-    return {f: row for (c, f), row in active_overrides().items() if c == code}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,7 +24,7 @@ from outcome_monitor.core.trajectories import (
 )
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Episode, EpisodeStatus, TrajectoryModelVersion
-from outcome_monitor.services import alert_batches, case_status, feedback, measures
+from outcome_monitor.services import alert_batches, case_status, feedback, instruments
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
@@ -73,7 +74,7 @@ def refit_models(*, now: datetime) -> RefitResult:
     result = RefitResult()
     for definition in _outcome_measures():
         reference = reference_episodes(definition.code)
-        rules = measures.rules_for(definition)
+        rules = instruments.rules_for(definition)
         for method in FITTED_METHODS:
             choice = choose_model(
                 method, reference, rules, minimum=current.empirical_min_episodes, params=params
@@ -102,7 +103,7 @@ def _refresh_statuses(result: RefitResult) -> None:
 
 
 def _alliance_measures() -> list[InstrumentDefinition]:
-    return [d for d in measures.enabled_instruments() if d.purpose == Purpose.ALLIANCE]
+    return [d for d in instruments.enabled_instruments() if d.purpose == Purpose.ALLIANCE]
 
 
 def _refit_alliance_sd(code: str, result: RefitResult, now: datetime) -> None:
@@ -119,24 +120,13 @@ def _refit_alliance_sd(code: str, result: RefitResult, now: datetime) -> None:
     except NormsError as error:
         result.skipped[(code, ALLIANCE_SD)] = str(error)
         return
-    version = TrajectoryModelVersion(
-        instrument_code=code,
+    version = _store_version(
+        code,
         method=ALLIANCE_SD,
         n_reference=len(lists),
-        fitted_at=now,
         parameters={"method": ALLIANCE_SD, "service_sd": sd},
-    )
-    db.session.add(version)
-    record(
-        by=None,
-        action="model.refit",
-        obj=version,
-        details={
-            "instrument": code,
-            "method": ALLIANCE_SD,
-            "service_sd": sd,
-            "n_reference": len(lists),
-        },
+        details={"service_sd": sd},
+        now=now,
     )
     result.stored.append(version)
 
@@ -152,7 +142,7 @@ def _params(current: ServiceSettings) -> TrajectoryParams:
 
 
 def _outcome_measures() -> list[InstrumentDefinition]:
-    return [d for d in measures.enabled_instruments() if d.purpose == Purpose.OUTCOME]
+    return [d for d in instruments.enabled_instruments() if d.purpose == Purpose.OUTCOME]
 
 
 def reference_episodes(code: str) -> list[ReferenceEpisode]:
@@ -183,25 +173,42 @@ def reference_episodes(code: str) -> list[ReferenceEpisode]:
 
 
 def _store(code: str, model: TrajectoryModel, reason: str, now: datetime) -> TrajectoryModelVersion:
-    version = TrajectoryModelVersion(
-        instrument_code=code,
+    return _store_version(
+        code,
         method=str(model.method),
         n_reference=model.n_reference,
-        fitted_at=now,
         parameters=model.to_dict(),
+        details={
+            "reason": reason,
+            "yellow_percentile": getattr(model, "yellow_percentile", None),
+            "red_percentile": getattr(model, "red_percentile", None),
+        },
+        now=now,
+    )
+
+
+def _store_version(
+    code: str,
+    *,
+    method: str,
+    n_reference: int,
+    parameters: dict[str, Any],
+    details: dict[str, Any],
+    now: datetime,
+) -> TrajectoryModelVersion:
+    """Add a new model version and its audit row (actor: the system); the caller commits."""
+    version = TrajectoryModelVersion(
+        instrument_code=code,
+        method=method,
+        n_reference=n_reference,
+        fitted_at=now,
+        parameters=parameters,
     )
     db.session.add(version)
     record(
         by=None,
         action="model.refit",
         obj=version,
-        details={
-            "instrument": code,
-            "method": version.method,
-            "n_reference": model.n_reference,
-            "reason": reason,
-            "yellow_percentile": getattr(model, "yellow_percentile", None),
-            "red_percentile": getattr(model, "red_percentile", None),
-        },
+        details={"instrument": code, "method": method, "n_reference": n_reference, **details},
     )
     return version

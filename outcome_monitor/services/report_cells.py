@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from outcome_monitor.core.alerts import AlertType
 from outcome_monitor.core.service_stats import SMALL_CELL, OutcomeRates, Proportion, hidden_cells
 from outcome_monitor.core.support import ACTION_LABELS, SupportAction
+from outcome_monitor.core.trajectories import TrackStatus
+from outcome_monitor.services import alert_words
 from outcome_monitor.services.reports import NO_SCORE, GroupRow
 
 SMALL, HIDDEN = "<5", "*"
@@ -134,23 +135,12 @@ ROW_LABELS: dict[str, LazyString] = {
     "recovery": _l("Recovery"),
     "reliable_recovery": _l("Reliable recovery"),
 }
-ALERT_WORDS: dict[
-    str, LazyString
-] = {  # as web/alerts/words.py ALERT_TITLES (services may not import web)
-    AlertType.NOT_ON_TRACK: _l("Not on track"),
-    AlertType.RELIABLE_DETERIORATION: _l("Reliable deterioration"),
-    AlertType.NO_RELIABLE_CHANGE: _l("No reliable improvement yet"),
-    AlertType.RISK_ITEM: _l("Risk item"),
-    AlertType.LOW_ALLIANCE: _l("Low alliance rating"),
-    AlertType.ALLIANCE_RUPTURE: _l("Possible alliance rupture"),
-    AlertType.OVERDUE_MEASURE: _l("Outcome measure overdue"),
-}
 STATUS_LABELS: dict[str, LazyString] = {
-    "white": _l("White: in the non-clinical range"),
-    "green": _l("Green: on track"),
-    "yellow": _l("Yellow: less progress than expected"),
-    "red": _l("Red: not on track"),
-    "grey": _l("Grey: too few scores to tell"),
+    TrackStatus.WHITE: _l("White: in the non-clinical range"),
+    TrackStatus.GREEN: _l("Green: on track"),
+    TrackStatus.YELLOW: _l("Yellow: less progress than expected"),
+    TrackStatus.RED: _l("Red: not on track"),
+    TrackStatus.GREY: _l("Grey: too few scores to tell"),
     NO_SCORE: _l("No score on this measure yet"),
 }
 RATE_FIGURES = (
@@ -222,7 +212,7 @@ def action_label(value: str) -> str:
 
 
 def alert_label(value: str) -> str:
-    return str(ALERT_WORDS.get(value, value))
+    return alert_words.type_title(value)
 
 
 def status_label(value: str) -> str:

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from outcome_monitor.core.service_stats import EpisodeOutcome, episode_outcome
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, Client, Episode, EpisodeStatus, User
-from outcome_monitor.services import NotFound, measures, paging
+from outcome_monitor.services import NotFound, instruments, paging
 from outcome_monitor.services import report_queries as q
 from outcome_monitor.services.report_scope import Scope
 from outcome_monitor.services.reports import PROGRESS_ALERTS, ReportRequest, report_measure
@@ -85,7 +85,7 @@ def closed_episodes(
     if ending is not None:
         query = query.where(Episode.status == ending)
     found = paging.paginate_rows(query, page)
-    rules = measures.rules_for(definition)
+    rules = instruments.rules_for(definition)
 
     def lines(rows: Sequence[Any]) -> list[EpisodeLine]:
         ids = [r[0] for r in rows]

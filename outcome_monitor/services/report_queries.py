@@ -89,7 +89,7 @@ def episode_rows(ids: sa.Select[int]) -> list[EpisodeRow]:
 
 def scores(ids: sa.Select[int], code: str) -> dict[int, list[float]]:
     """Each episode's scored totals on ``code`` in the order given (the order of
-    ``measures.episode_administrations``: session number, then time of entry)."""
+    ``feedback.episode_administrations``: session number, then time of entry)."""
     rows = db.session.execute(
         sa.select(Administration.episode_id, Administration.total)
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
@@ -131,7 +131,7 @@ class GivenScore:
 
 def given_scores(ids: sa.Select[int], code: str) -> dict[int, list[GivenScore]]:
     """Each episode's administrations of ``code`` (one query), in the order of
-    ``measures.episode_administrations``."""
+    ``feedback.episode_administrations``."""
     rows = db.session.execute(
         sa.select(
             Administration.episode_id,

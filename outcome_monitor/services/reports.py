@@ -41,7 +41,7 @@ from outcome_monitor.core.service_stats import (
 )
 from outcome_monitor.core.trajectories import track_reading
 from outcome_monitor.models import Administration, EpisodeStatus
-from outcome_monitor.services import NotFound, feedback, measures
+from outcome_monitor.services import NotFound, feedback, instruments
 from outcome_monitor.services import report_queries as q
 from outcome_monitor.services.report_scope import Scope
 
@@ -60,7 +60,7 @@ class FunnelFigure(StrEnum):
 
 def report_measures() -> list[InstrumentDefinition]:
     """The enabled outcome measures (alliance and screening measures have no course)."""
-    return [d for d in measures.enabled_instruments() if d.purpose == Purpose.OUTCOME]
+    return [d for d in instruments.enabled_instruments() if d.purpose == Purpose.OUTCOME]
 
 
 def report_measure(code: str) -> InstrumentDefinition:
@@ -169,7 +169,7 @@ class ServiceReport:
 def build_report(scope: Scope, request: ReportRequest) -> ServiceReport:
     """Load the scope's episodes in bulk and compute every figure (docs/reports.md)."""
     definition = report_measure(request.measure)
-    rules = measures.rules_for(definition)
+    rules = instruments.rules_for(definition)
     closed = q.closed_ids(scope.therapist_ids, request.start, request.end)
     alerts = q.alert_rows(closed)
     flagged = {a.episode_id for a in alerts if a.type in PROGRESS_ALERTS}

@@ -7,9 +7,10 @@ counts and the page are cut in SQL (``_cases``); only the page's rows are then l
 in words by the core (``case_state``, ``attention_card``). The prognosis is the stored status's
 (``CaseStatus``, kept fresh by ``services.case_status``), never recomputed per row.
 
-Constant queries whatever the number of cases: the counts, the filtered total, the page, then
-for the page's episodes one query each for the unresolved alerts (with who acknowledged them),
-the latest reviews, the waiting requests and the stored statuses.
+Constant queries whatever the number of cases: one statement for the counts, the filtered
+total and the page's episodes (the cases are worked out once in it, a CTE), then for the page's
+episodes one query each for the unresolved alerts (with who acknowledged them), the latest
+reviews, the waiting requests and the stored statuses.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from outcome_monitor.models import (
     User,
 )
 from outcome_monitor.models.case_status import CaseStatus
-from outcome_monitor.services import access, attention, case_status, paging, supervision
+from outcome_monitor.services import access, attention, case_status, feedback, paging, supervision
 from outcome_monitor.services.attention import Acknowledgement
 from outcome_monitor.services.case_outlook import Outlook
 from outcome_monitor.services.paging import Page
@@ -135,15 +136,38 @@ def review_queue(
 
     1. Describe every case of the scope in SQL (``_cases``): in the queue or not, and the
        parts of ``CaseState.need``.
-    2. Count the whole queue; filter, count, sort and cut the page in the database.
+    2. In one statement (``_counts_and_page``): count the whole queue and the rows the
+       filters admit, and filter, sort and cut the page, all in the database.
     3. Load the page's alerts, reviews, requests and stored statuses (one query each) and
        tell each case with ``core.supervision.case_state``.
     """
     filters = filters or QueueFilters()
-    cases = _cases(_scope(user), today)
-    counts = _counts(cases)
-    chosen = sa.select(cases.c.episode_id).where(*_conditions(cases, filters))
-    ordered = chosen.order_by(
+    number = paging.clamp(page)
+    counts, total, ids = _counts_and_page(
+        _cases(_scope(user), today), filters, paging.offset_of(number, size), size
+    )
+    reviewer = user.role == Role.SUPERVISOR
+    return ReviewQueue(Page(_rows(ids, today, reviewer), number, total, size), counts)
+
+
+def _counts_and_page(
+    cases: sa.CTE, filters: QueueFilters, offset: int, size: int
+) -> tuple[QueueCounts, int, list[int]]:
+    """The whole queue's counts, the number of cases the filters admit and the page's
+    episodes in order, in one statement: the counts' one row joined to the page's rows (a
+    row with no episode when the page is empty). The cases are a materialized CTE, worked out
+    once for the three instead of once each."""
+    conditions = _conditions(cases, filters)
+    admitted = sa.and_(*conditions) if conditions else sa.true()
+    totals = sa.select(
+        sa.func.count().label("cases"),
+        sa.func.sum(cases.c.escalated).label("escalated"),
+        sa.func.sum(cases.c.not_yet_reviewed).label("not_yet_reviewed"),
+        sa.func.sum(cases.c.follow_up_due).label("follow_up_due"),
+        sa.func.sum(cases.c.requested).label("requested"),
+        sa.func.sum(_as_int(admitted)).label("admitted"),
+    ).subquery("totals")
+    order = (
         cases.c.escalated.desc(),
         cases.c.risk.desc(),
         cases.c.waiting.desc(),
@@ -153,9 +177,24 @@ def review_queue(
         cases.c.client_code,
         cases.c.episode_id,
     )
-    ids = paging.paginate_rows(ordered, page, size=size)
-    reviewer = user.role == Role.SUPERVISOR
-    return ReviewQueue(ids.map(lambda rows: _rows([r[0] for r in rows], today, reviewer)), counts)
+    position = sa.func.row_number().over(order_by=order).label("position")
+    chosen = (
+        sa.select(cases.c.episode_id, position)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(size)
+        .offset(offset)
+        .subquery("chosen")
+    )
+    rows = db.session.execute(
+        sa.select(totals, chosen.c.episode_id)
+        .select_from(totals.outerjoin(chosen, sa.true()))
+        .order_by(chosen.c.position)
+    ).all()
+    first = rows[0]
+    counts = QueueCounts(*(int(value or 0) for value in first[:5]))  # totals' order
+    ids = [row.episode_id for row in rows if row.episode_id is not None]
+    return counts, int(first.admitted or 0), ids
 
 
 # ---- the cases in SQL ---------------------------------------------------------------------
@@ -237,9 +276,10 @@ def _waiting_request() -> sa.Subquery:
     )
 
 
-def _cases(scope: sa.Select[int], today: date) -> sa.Subquery:
+def _cases(scope: sa.Select[int], today: date) -> sa.CTE:
     """Every case of the scope that is in the queue, with the parts of ``CaseState.need``
-    and the filters' columns, as ``core.supervision.case_state`` decides them."""
+    and the filters' columns, as ``core.supervision.case_state`` decides them (a CTE that
+    the database works out once, however often the statement reads it)."""
     # The scope's episodes, so that the summaries read only the scope's rows.
     episodes = (
         sa.select(Episode.id)
@@ -284,7 +324,8 @@ def _cases(scope: sa.Select[int], today: date) -> sa.Subquery:
         .outerjoin(review, review.c.episode_id == Episode.id)
         .outerjoin(request, request.c.episode_id == Episode.id)
         .where(Client.therapist_id.in_(scope), sa.or_(has_card, requested, follow_up_due))
-        .subquery("cases")
+        .cte("cases")
+        .prefix_with("MATERIALIZED")
     )
 
 
@@ -293,7 +334,7 @@ def _as_int(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.case((condition, 1), else_=0)
 
 
-def _conditions(cases: sa.Subquery, filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
+def _conditions(cases: sa.CTE, filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
     """The filters as SQL conditions on ``_cases`` (``CaseFilter.admits`` in the database)."""
     found: list[sa.ColumnElement[bool]] = []
     if filters.team_id is not None:
@@ -318,20 +359,6 @@ def _conditions(cases: sa.Subquery, filters: QueueFilters) -> list[sa.ColumnElem
             )
         )
     return found
-
-
-def _counts(cases: sa.Subquery) -> QueueCounts:
-    """The figures above the queue, of the whole queue (one query)."""
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.sum(cases.c.escalated),
-            sa.func.sum(cases.c.not_yet_reviewed),
-            sa.func.sum(cases.c.follow_up_due),
-            sa.func.sum(cases.c.requested),
-        )
-    ).one()
-    return QueueCounts(*(int(value or 0) for value in row))
 
 
 # ---- the page's rows ----------------------------------------------------------------------
@@ -374,7 +401,7 @@ def _facts(
     review = reviews.get(episode.id)
     request = requests.get(episode.id)
     return CaseFacts(
-        alerts=tuple(attention.fact(a) for a in alerts.get(episode.id, [])),
+        alerts=tuple(feedback.fact(a) for a in alerts.get(episode.id, [])),
         last_review=ReviewFact(review.reviewed_on, review.created_at, review.follow_up_on)
         if review
         else None,

@@ -97,6 +97,15 @@ def check_code(
     return _succeeded(user, throttle, now, method=method)
 
 
+def user_for_login(user_id: int, session_version: int) -> User | None:
+    """The user of a session's stored login when it is still current: the account exists,
+    is active and has not ended its sessions since (``User.session_version``)."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != session_version:
+        return None
+    return user
+
+
 def clear_failures(email: str) -> None:
     """Forget the failed attempts of ``email`` (a new password was set); the caller commits."""
     db.session.execute(

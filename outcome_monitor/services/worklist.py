@@ -16,47 +16,41 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
+from outcome_monitor.core.trajectories import TrackStatus
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, Client, Episode, User
 from outcome_monitor.models.case_status import CaseStatus
-from outcome_monitor.services import care, feedback, paging
+from outcome_monitor.services import care, instruments, paging
 from outcome_monitor.services.case_status import RISK_TYPES, RUPTURE_TYPES, UNCOMPUTED_RANK
 from outcome_monitor.services.paging import Page
 
-STATUS_WORDS = {
-    "white": _l("in the non-clinical range"),
-    "green": _l("on track"),
-    "yellow": _l("less progress than expected"),
-    "red": _l("not on track"),
-    "grey": _l("too few data"),
+STATUS_WORDS: dict[str, LazyString] = {
+    TrackStatus.WHITE: _l("in the non-clinical range"),
+    TrackStatus.GREEN: _l("on track"),
+    TrackStatus.YELLOW: _l("less progress than expected"),
+    TrackStatus.RED: _l("not on track"),
+    TrackStatus.GREY: _l("too few data"),
 }
 NOT_COMPUTED = _l("status not computed yet")
 
 
 @dataclass(frozen=True)
 class CaseloadEntry:
-    """One row of the caseload: the client, the active episode, its sessions and its stored
-    status (None until ``case_status`` has computed it)."""
+    """One row of the caseload: the client, the active episode, its sessions, its stored
+    status (None until ``case_status`` has computed it) and that status in words."""
 
     client: Client
     episode: Episode
     last_session: date | None
     sessions: int
     status: CaseStatus | None
+    status_words: str
 
     @property
     def colour(self) -> str:
-        return self.status.colour if self.status else "grey"
-
-    @property
-    def status_words(self) -> str:
-        if self.status is None:
-            return str(NOT_COMPUTED)
-        if self.status.measure_code is None:
-            return str(STATUS_WORDS["grey"])
-        words = STATUS_WORDS.get(self.status.colour, STATUS_WORDS["grey"])
-        return f"{feedback.measure_label(self.status.measure_code)}: {words}"
+        return self.status.colour if self.status else TrackStatus.GREY
 
     @property
     def open_reasons(self) -> list[str]:
@@ -129,11 +123,21 @@ def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
     if episode_ids:
         for episode_id, held_last, held in db.session.execute(care.session_stats(episode_ids)):
             stats[episode_id] = (held_last, held)
+    words = {colour: str(text) for colour, text in STATUS_WORDS.items()}  # once, not per row
     entries = []
     for client, episode, status in rows:
         last, n = stats.get(episode.id, (None, 0))
-        entries.append(CaseloadEntry(client, episode, last, n, status))
+        entries.append(CaseloadEntry(client, episode, last, n, status, _in_words(status, words)))
     return entries
+
+
+def _in_words(status: CaseStatus | None, words: dict[str, str]) -> str:
+    if status is None:
+        return str(NOT_COMPUTED)
+    if status.measure_code is None:
+        return words[TrackStatus.GREY]
+    colour = words.get(status.colour, words[TrackStatus.GREY])
+    return f"{instruments.measure_label(status.measure_code)}: {colour}"
 
 
 def alert_history(episode: Episode) -> list[Alert]:

@@ -53,9 +53,9 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
-from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, AuditOutcome
+from outcome_monitor.models import AuditOutcome
 from outcome_monitor.models.types import utcnow
+from outcome_monitor.services import audit
 from outcome_monitor.web.read_audit_subjects import SUBJECTS, Subject
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def requested_client_code() -> str | None:
     if subject is None:
         return None
     code = SUBJECTS[subject[0]].code_of(subject[1])
-    return None if code is None else db.session.scalar(sa.select(code))
+    return None if code is None else audit.code_by_subquery(code)
 
 
 def init_app(app: Flask) -> None:
@@ -185,7 +185,6 @@ def audit_response(response: Response) -> Response:
     try:
         _write(outcome, spec, subject, response.status_code)
     except Exception:  # the audit must never fail silently, whatever went wrong
-        db.session.rollback()
         logger.exception("audit event for %s %s not written", request.method, request.path)
         if outcome == AuditOutcome.ALLOWED:
             return _unavailable(response)
@@ -227,9 +226,6 @@ def _write(
     outcome: AuditOutcome, spec: ReadSpec | None, subject: tuple[str, Any] | None, status: int
 ) -> None:
     actor_id = current_user.id if current_user.is_authenticated else None
-    # Anything the request left uncommitted is not meant to be saved (services commit their
-    # own work); the audit row must be saved alone.
-    db.session.rollback()
     object_type, object_id, code = spec.object_type if spec else "Page", None, None
     if subject is not None:
         kind = SUBJECTS[subject[0]]
@@ -238,18 +234,16 @@ def _write(
     path = request.full_path.rstrip("?")[:300]  # with the query: an export's filters, a search
     details: dict[str, Any] = {"method": request.method, "path": path}
     details["status"] = status
-    statement = sa.insert(AuditEvent).values(
+    audit.record_read(
         actor_id=actor_id,
         action=spec.action if spec else (request.endpoint or "")[:80],
         object_type=object_type,
         object_id=object_id,
-        at=utcnow(),
         details=details,
         outcome=outcome,
         client_code=code,
+        at=utcnow(),
     )
-    db.session.execute(statement)
-    db.session.commit()
 
 
 def _unavailable(response: Response) -> Response:

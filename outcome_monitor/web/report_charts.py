@@ -1,5 +1,5 @@
 """The funnel plot of the service outcome report: plain values in, a Plotly figure dict out (no
-database access), in the style of ``web/charts.py``.
+database access), in the style of ``web/figures.py``.
 
 Each therapist's rate is drawn against the number of episodes it is based on, with 95% and
 99.8% control limits around the service rate (Spiegelhalter 2005): variation between therapists

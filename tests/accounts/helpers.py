@@ -11,7 +11,7 @@ from typing import Any
 import pyotp
 from flask.testing import FlaskClient
 
-from outcome_monitor.web import session_guard
+from outcome_monitor.web import session_expiry
 
 LINK = re.compile(r"https?://[^/\s]+(/account/setup/[A-Za-z0-9_-]+)")
 SECRET = re.compile(r'<code class="secret">([A-Z2-7]+)</code>')
@@ -41,7 +41,7 @@ class Clock:
 
 def frozen_clock(monkeypatch: Any, at: datetime | None = None) -> Clock:
     clock = Clock(at or datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    monkeypatch.setattr(session_guard, "now", lambda: clock.at)
+    monkeypatch.setattr(session_expiry, "now", lambda: clock.at)
     return clock
 
 

@@ -17,7 +17,6 @@ from outcome_monitor.services import NotFound, ServiceError, invitations
 from outcome_monitor.services.invitations import TokenUnavailable
 from tests.accounts.helpers import invitation_link
 from tests.conftest import PASSWORD, World, count, login
-from tests.services.test_links_service import smtp_server  # noqa: F401
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 NEW = "a password nobody else knows"
@@ -70,7 +69,7 @@ def test_with_smtp_the_link_is_emailed_to_the_user_and_not_shown_to_the_admin(
     app: Flask,
     login_as,
     world: World,
-    smtp_server,  # noqa: F811
+    smtp_server,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     smtp, received = smtp_server

@@ -7,7 +7,6 @@ from flask import Flask
 
 from tests.accounts.helpers import code_for, copied_session, enrol, frozen_clock, invitation_link
 from tests.conftest import World, login
-from tests.services.test_links_service import smtp_server  # noqa: F401
 
 PASSWORD = "dora chooses this one"
 
@@ -15,7 +14,7 @@ PASSWORD = "dora chooses this one"
 def test_invited_therapist_sets_a_password_enrols_mfa_and_logs_out(
     app: Flask,
     world: World,
-    smtp_server,  # noqa: F811
+    smtp_server,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     smtp, received = smtp_server

@@ -23,7 +23,7 @@ def _handover(world: World) -> HandOver:
     accounts.set_unlock_pin(user=world.alice, pin=PIN, by=world.alice)
     return handovers.start_handover(
         episode=world.alices_client.current_episode,
-        session=None,
+        session_id=None,
         codes=["srs"],
         by=world.alice,
         now=NOW,

@@ -90,11 +90,11 @@ def test_the_token_user_does_not_outlive_its_request(api, client, world: World) 
 def test_every_token_path_endpoint_is_left_out_of_the_session_guard(app: Flask) -> None:
     """A bearer request has no session to expire or to send to two-factor enrolment."""
     from outcome_monitor.api.auth import is_token_path
-    from outcome_monitor.web import session_guard
+    from outcome_monitor.web import session_expiry
 
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if is_token_path(r.rule)}
     assert {"api.list_clients", "api.record_administration"} <= endpoints
-    assert endpoints <= session_guard.UNGUARDED
+    assert endpoints <= session_expiry.UNGUARDED
 
 
 def test_a_supervisor_who_must_enrol_in_two_factor_still_uses_a_token(

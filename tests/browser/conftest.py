@@ -138,3 +138,39 @@ def log_in(page: Any, email: str = "alice@example.test") -> None:
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Log in").tap()
     page.wait_for_url("**/clients/")
+
+
+def start_handover(page: Any, world: BrowserWorld, codes: set[str]) -> None:
+    """On the client page: choose exactly ``codes`` and hand the tablet over."""
+    page.goto(f"/clients/{world.client_id}")
+    shot(page, "staff-client-page")
+    page.get_by_text("Choose the questionnaires to hand over").tap()
+    for box in page.locator('input[name="measures"][type="checkbox"]').all():
+        if box.is_visible() and (box.get_attribute("value") in codes) != box.is_checked():
+            box.tap()
+    page.get_by_role("button", name="Hand the tablet to the client").tap()
+    page.wait_for_url("**/tablet/")
+
+
+def tap_likert(page: Any, item: int, label: str) -> None:
+    page.locator(f"#q-{item}").get_by_text(label, exact=True).tap()
+
+
+def tap_slider(page: Any, item: int, fraction: float) -> str:
+    slider = page.locator(f"#q-{item} .vas-slider")
+    slider.wait_for(state="visible")  # tablet.js reveals the slider once the page has loaded
+    box = slider.bounding_box()
+    assert box is not None
+    slider.tap(position={"x": box["width"] * fraction, "y": box["height"] / 2})
+    return page.locator(f"#q-{item} [data-vas-output]").inner_text()
+
+
+def answer_phq9(page: Any, last: int = 9) -> None:
+    for item in range(1, last + 1):
+        tap_likert(page, item, "Several days")
+
+
+def unlock(page: Any, secret: str = PASSWORD) -> None:
+    page.get_by_text("Staff: unlock the tablet").tap()
+    page.fill("#secret", secret)
+    page.get_by_role("button", name="Unlock").tap()

@@ -18,10 +18,17 @@ from flask import Flask
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Episode, User
-from outcome_monitor.services import links, settings
+from outcome_monitor.services import links, settings_changes
 from outcome_monitor.services.links import IssuedLink
-from tests.browser.conftest import PASSWORD, BrowserWorld, log_in
-from tests.browser.test_tablet_browser import answer_phq9, start_handover, tap_slider, unlock
+from tests.browser.conftest import (
+    PASSWORD,
+    BrowserWorld,
+    answer_phq9,
+    log_in,
+    start_handover,
+    tap_slider,
+    unlock,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -157,7 +164,7 @@ def test_tablet_pages(page: Any, bworld: BrowserWorld) -> None:
 def test_tablet_one_item_per_screen(page: Any, bworld: BrowserWorld, browser_app: Flask) -> None:
     with browser_app.app_context():
         alice = db.session.scalars(sa.select(User).filter_by(email="alice@example.test")).one()
-        settings.update_settings(changes={"handover_one_item_per_screen": True}, by=alice)
+        settings_changes.update_settings(changes={"handover_one_item_per_screen": True}, by=alice)
     log_in(page)
     start_handover(page, bworld, {"phq9"})
     page.get_by_role("button", name="Start").tap()

@@ -17,8 +17,14 @@ from flask import Flask
 from outcome_monitor.extensions import db
 from outcome_monitor.models import EntryMode, Episode, User
 from outcome_monitor.services import care, links, measures
-from tests.browser.conftest import BrowserWorld, log_in
-from tests.browser.test_tablet_browser import answer_phq9, start_handover, tap_slider, unlock
+from tests.browser.conftest import (
+    BrowserWorld,
+    answer_phq9,
+    log_in,
+    start_handover,
+    tap_slider,
+    unlock,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -14,45 +14,18 @@ from outcome_monitor.models import Administration, Alert, Episode
 from outcome_monitor.services import links
 from outcome_monitor.services.links import IssuedLink
 from outcome_monitor.web.tablet import kiosk
-from tests.browser.conftest import PASSWORD, BrowserWorld, log_in, shot
+from tests.browser.conftest import (
+    BrowserWorld,
+    answer_phq9,
+    log_in,
+    shot,
+    start_handover,
+    tap_likert,
+    tap_slider,
+    unlock,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def start_handover(page: Any, world: BrowserWorld, codes: set[str]) -> None:
-    """On the client page: choose exactly ``codes`` and hand the tablet over."""
-    page.goto(f"/clients/{world.client_id}")
-    shot(page, "staff-client-page")
-    page.get_by_text("Choose the questionnaires to hand over").tap()
-    for box in page.locator('input[name="measures"][type="checkbox"]').all():
-        if box.is_visible() and (box.get_attribute("value") in codes) != box.is_checked():
-            box.tap()
-    page.get_by_role("button", name="Hand the tablet to the client").tap()
-    page.wait_for_url("**/tablet/")
-
-
-def tap_likert(page: Any, item: int, label: str) -> None:
-    page.locator(f"#q-{item}").get_by_text(label, exact=True).tap()
-
-
-def tap_slider(page: Any, item: int, fraction: float) -> str:
-    slider = page.locator(f"#q-{item} .vas-slider")
-    slider.wait_for(state="visible")  # tablet.js reveals the slider once the page has loaded
-    box = slider.bounding_box()
-    assert box is not None
-    slider.tap(position={"x": box["width"] * fraction, "y": box["height"] / 2})
-    return page.locator(f"#q-{item} [data-vas-output]").inner_text()
-
-
-def answer_phq9(page: Any, last: int = 9) -> None:
-    for item in range(1, last + 1):
-        tap_likert(page, item, "Several days")
-
-
-def unlock(page: Any, secret: str = PASSWORD) -> None:
-    page.get_by_text("Staff: unlock the tablet").tap()
-    page.fill("#secret", secret)
-    page.get_by_role("button", name="Unlock").tap()
 
 
 def test_full_handover_by_touch(page: Any, bworld: BrowserWorld, browser_app: Flask) -> None:

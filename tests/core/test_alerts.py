@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +18,6 @@ from outcome_monitor.core.alerts import (
     Severity,
     evaluate,
     fmt,
-    label,
 )
 from outcome_monitor.core.measure import Cutoff, Direction, MeasureRules, ReliableChangeThreshold
 from outcome_monitor.core.rupture import RuptureSettings
@@ -37,6 +37,7 @@ PHQ = MeasureRules(
     27,
     Cutoff(10, inclusive=True),
     ReliableChangeThreshold(6, inclusive=True),
+    label="PHQ-9",
 )
 SRS = MeasureRules("srs", Direction.HIGHER_IS_BETTER, 0, 40, Cutoff(36, inclusive=False), None)
 RATIONAL = RationalModel(measure_code="phq9")
@@ -219,8 +220,22 @@ def test_evaluate_does_not_mutate_inputs() -> None:
 
 
 def test_labels_and_formatting() -> None:
-    assert label("phq9") == "PHQ-9" and label("k10") == "K10"
+    assert PHQ.shown_label == "PHQ-9" and replace(PHQ, code="k10", label="").shown_label == "K10"
     assert fmt(19.0) == "19" and fmt(16.54) == "16.5"
+
+
+def test_reasons_name_the_measure_by_the_label_of_its_rules() -> None:
+    history = points(16, 23)
+    unlabelled = evaluate(
+        outcome_history=history,
+        outcome_rules=replace(PHQ, label=""),
+        model=RATIONAL,
+        as_of=history[-1].on,
+    )
+    labelled = run(16, 23)
+    assert labelled and len(labelled) == len(unlabelled)
+    assert {f.reason.split()[0] for f in labelled} == {"PHQ-9"}
+    assert {f.reason.split()[0] for f in unlabelled} == {"PHQ9"}
 
 
 def test_blank_risk_item_is_never_silent() -> None:

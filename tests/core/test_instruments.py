@@ -23,6 +23,21 @@ def test_every_bundled_file_loads_under_its_code() -> None:
     assert all(d.source_file == f"{code}.toml" for code, d in LIBRARY.items())
 
 
+def test_every_bundled_definition_carries_the_short_label_its_rules_pass_on() -> None:
+    labels = {code: d.label for code, d in LIBRARY.items()}
+    assert labels == {
+        "phq9": "PHQ-9",
+        "gad7": "GAD-7",
+        "pcl5": "PCL-5",
+        "auditc": "AUDIT-C",
+        "srs": "SRS",
+        "ors": "ORS",
+        "core10": "CORE-10",
+        "waisr": "WAI-SR",
+    }
+    assert all(d.rules().label == d.label for d in LIBRARY.values())
+
+
 @pytest.mark.parametrize("code", WITH_TEXT)
 def test_freely_licensed_instruments_ship_their_wording(code: str) -> None:
     definition = LIBRARY[code]

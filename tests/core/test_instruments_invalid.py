@@ -70,6 +70,13 @@ def test_the_synthetic_definition_is_valid() -> None:
     assert definition.reliable_change.inclusive is False
 
 
+def test_a_definition_without_a_label_is_named_by_its_code() -> None:
+    assert parse_definition(valid(), source="demo.toml").label == "DEMO"
+    assert parse_definition({**valid(), "label": "Demo-1"}, source="demo.toml").label == "Demo-1"
+    with pytest.raises(DefinitionError, match="label: must be a non-empty string"):
+        parse_definition({**valid(), "label": " "}, source="demo.toml")
+
+
 def _set(path: str, value: Any) -> Callable[[Data], None]:
     def mutate(data: Data) -> None:
         *parents, last = path.split(".")

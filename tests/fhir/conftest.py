@@ -14,15 +14,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from outcome_monitor.core.instruments import load_library
+from outcome_monitor.fhir import codes
+from outcome_monitor.fhir.importer import import_bundle
 from outcome_monitor.instruments import BUNDLED_DIR
 from outcome_monitor.models import Administration, EntryMode, TokenScope, User
-from outcome_monitor.services import api_tokens, care, measures
+from outcome_monitor.services import api_tokens, care, instruments, measures
 from tests.conftest import World
 
 # Synthetic stand-ins for licensed wording: they must never leave the app through FHIR.
 PACK_TEXT = "SYNTHETIC LICENSED WORDING"
 SCORING_ONLY = ("core10", "ors", "srs", "waisr")
 WITH_WORDING = ("phq9", "gad7", "pcl5", "auditc")
+PHQ9 = codes.questionnaire_url("phq9") + "|1"
 
 
 @pytest.fixture
@@ -99,7 +102,7 @@ def text_packs(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
         (tmp_path / f"{code}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     packed = load_library(BUNDLED_DIR, text_pack_dir=tmp_path)
     assert all(packed[code].text_installed for code in SCORING_ONLY)
-    monkeypatch.setitem(app.extensions, measures.LIBRARY_KEY, packed)
+    monkeypatch.setitem(app.extensions, instruments.LIBRARY_KEY, packed)
     return tmp_path
 
 
@@ -113,3 +116,42 @@ def entries(bundle: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
 
 def dumps(data: Any) -> str:
     return json.dumps(data)
+
+
+def response(
+    code: str = "P-1",
+    *,
+    authored: str = "2025-03-04",
+    answers: dict[str, int] | None = None,
+    identifier: str | None = "r1",
+    questionnaire: str = PHQ9,
+    status: str = "completed",
+) -> dict[str, Any]:
+    answers = answers if answers is not None else {str(i): 1 for i in range(1, 10)}
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "status": status,
+        "questionnaire": questionnaire,
+        "subject": {"identifier": {"system": codes.CLIENT_CODE_SYSTEM, "value": code}},
+        "authored": authored,
+        "item": [{"linkId": k, "answer": [{"valueInteger": v}]} for k, v in answers.items()],
+    }
+    if identifier:
+        resource["identifier"] = {"system": "https://other.example/qr", "value": identifier}
+    return resource
+
+
+def bundle(*resources: dict[str, Any], kind: str = "transaction") -> str:
+    entries = [
+        {"resource": r, "request": {"method": "POST", "url": r["resourceType"]}}
+        if kind == "transaction"
+        else {"resource": r}
+        for r in resources
+    ]
+    return json.dumps({"resourceType": "Bundle", "type": kind, "entry": entries})
+
+
+def run(text: str, therapist: User | None, **kwargs: Any) -> Any:
+    return import_bundle(
+        text=text, library=instruments.library(), by=None, therapist=therapist, **kwargs
+    )

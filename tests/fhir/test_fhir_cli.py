@@ -8,7 +8,7 @@ from pathlib import Path
 from fhir.resources.R4B.bundle import Bundle
 
 from outcome_monitor.models import Administration, AuditEvent, Client
-from outcome_monitor.services.measures import library
+from outcome_monitor.services.instruments import library
 from tests.conftest import World, count
 from tests.fhir.conftest import PACK_TEXT, WITH_WORDING, History, entries
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from outcome_monitor.extensions import db
 from outcome_monitor.fhir import codes
 from outcome_monitor.fhir.export import export_bundle
-from outcome_monitor.fhir.importer import ImportRefused, import_bundle
+from outcome_monitor.fhir.importer import ImportRefused
 from outcome_monitor.models import (
     Administration,
     Alert,
@@ -28,12 +28,11 @@ from outcome_monitor.models import (
     User,
 )
 from outcome_monitor.services import accounts
-from outcome_monitor.services.measures import library
+from outcome_monitor.services.instruments import library
 from tests.conftest import World, count
-from tests.fhir.conftest import History
+from tests.fhir.conftest import History, bundle, response, run
 
 BASE = "https://example.test/fhir/r4"
-PHQ9 = codes.questionnaire_url("phq9") + "|1"
 
 
 def exported(client_code: str | None = None) -> dict[str, Any]:
@@ -75,43 +74,6 @@ def new_therapist(email: str = "tess@example.test") -> User:
     return accounts.create_user(
         email=email, display_name="Tess", role=Role.THERAPIST, password="x" * 12, team=None, by=None
     )
-
-
-def response(
-    code: str = "P-1",
-    *,
-    authored: str = "2025-03-04",
-    answers: dict[str, int] | None = None,
-    identifier: str | None = "r1",
-    questionnaire: str = PHQ9,
-    status: str = "completed",
-) -> dict[str, Any]:
-    answers = answers if answers is not None else {str(i): 1 for i in range(1, 10)}
-    resource: dict[str, Any] = {
-        "resourceType": "QuestionnaireResponse",
-        "status": status,
-        "questionnaire": questionnaire,
-        "subject": {"identifier": {"system": codes.CLIENT_CODE_SYSTEM, "value": code}},
-        "authored": authored,
-        "item": [{"linkId": k, "answer": [{"valueInteger": v}]} for k, v in answers.items()],
-    }
-    if identifier:
-        resource["identifier"] = {"system": "https://other.example/qr", "value": identifier}
-    return resource
-
-
-def bundle(*resources: dict[str, Any], kind: str = "transaction") -> str:
-    entries = [
-        {"resource": r, "request": {"method": "POST", "url": r["resourceType"]}}
-        if kind == "transaction"
-        else {"resource": r}
-        for r in resources
-    ]
-    return json.dumps({"resourceType": "Bundle", "type": kind, "entry": entries})
-
-
-def run(text: str, therapist: User | None, **kwargs: Any) -> Any:
-    return import_bundle(text=text, library=library(), by=None, therapist=therapist, **kwargs)
 
 
 def test_round_trip_into_an_empty_database_gives_the_same_scores(history: History) -> None:

@@ -12,7 +12,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from outcome_monitor.fhir import codes, resources
 from outcome_monitor.services import care
-from outcome_monitor.services.measures import library
+from outcome_monitor.services.instruments import library
 from tests.conftest import World
 from tests.fhir.conftest import PACK_TEXT, SCORING_ONLY, WITH_WORDING, History
 

@@ -12,7 +12,6 @@ from flask_migrate import downgrade, upgrade
 from config import TestingConfig
 from outcome_monitor import create_app
 from outcome_monitor.extensions import db
-from tests.test_migrations import empty_database_url  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = str(ROOT / "migrations")
@@ -67,7 +66,7 @@ def _seed() -> dict[str, int]:
 
 
 def test_upgrade_resolves_orphaned_alerts_and_downgrade_keeps_them(
-    empty_database_url: str,  # noqa: F811
+    empty_database_url: str,
 ) -> None:
     class Fresh(TestingConfig):
         def __init__(self) -> None:

@@ -14,9 +14,9 @@ from outcome_monitor.extensions import db
 from outcome_monitor.jobs import JOB_IDS, UnknownJob, job_table
 from outcome_monitor.jobs.runner import add_jobs, build_scheduler, run_job
 from outcome_monitor.models import Alert, AuditEvent, EntryMode, JobRun
-from outcome_monitor.services import alerting, care, job_runs, measures, settings
+from outcome_monitor.services import alerting, care, job_runs, measures, settings_changes
+from tests.builders import insert_closed_episodes
 from tests.conftest import World, count
-from tests.services.test_refit import insert_closed_episodes
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -136,7 +136,7 @@ def test_overdue_job_uses_the_clinic_date(app, world: World, monkeypatch) -> Non
 
 def test_refit_job_records_what_it_fitted(app, world: World) -> None:
     insert_closed_episodes(world.alice, n=30)
-    settings.update_settings(changes={"empirical_min_episodes": 20}, by=world.ada)
+    settings_changes.update_settings(changes={"empirical_min_episodes": 20}, by=world.ada)
     result = run_job(app, "refit_models")
     head, *reasons = result.summary.splitlines()
     assert head.startswith("stored 2 model versions: phq9/empirical")

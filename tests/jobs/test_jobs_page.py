@@ -7,7 +7,7 @@ from datetime import timedelta
 from outcome_monitor.extensions import db
 from outcome_monitor.models import JobRun
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import settings
+from outcome_monitor.services import settings_changes
 from tests.conftest import World
 
 
@@ -80,7 +80,7 @@ def test_a_failed_last_run_is_flagged_with_its_error(login_as, world: World) -> 
 
 
 def test_models_section_says_when_the_rational_fallback_is_used(login_as, world: World) -> None:
-    settings.update_settings(changes={"trajectory_method": "neighbours"}, by=world.ada)
+    settings_changes.update_settings(changes={"trajectory_method": "neighbours"}, by=world.ada)
     html = login_as(world.ada).get("/admin/jobs").get_data(as_text=True)
     models = html[html.index('id="models"') :]
     assert "rational (fallback)" in models

@@ -9,29 +9,22 @@ stale candidate list race to claim every alert. Only the conditional UPDATE
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.jobs.runner import run_job
 from outcome_monitor.models import Alert, AuditEvent, JobRun
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import alerting, care
 from tests.conftest import USING_POSTGRES, World
-from tests.jobs.pg_gate import writes_gated
+from tests.jobs.pg_gate import two_scheduler_processes_race, two_schedulers_race
 
 pytestmark = [
     pytest.mark.postgres_only,
     pytest.mark.skipif(not USING_POSTGRES, reason="needs TEST_DATABASE_URL on PostgreSQL"),
 ]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _overdue_risk_alerts(world: World, n: int) -> list[int]:
@@ -72,45 +65,14 @@ def _assert_each_alert_escalated_once(ids: list[int]) -> None:
 
 def test_two_scheduler_threads_at_once_escalate_each_alert_once(app, world: World) -> None:
     ids = _overdue_risk_alerts(world, 12)
-    barrier = threading.Barrier(2, timeout=10)
-
-    def one_scheduler() -> None:
-        barrier.wait()
-        run_job(app, "escalate_alerts")
-
-    threads = [threading.Thread(target=one_scheduler) for _ in range(2)]
-    with writes_gated("alert", waiters=2) as release:
-        for thread in threads:
-            thread.start()
-        release()
-        for thread in threads:
-            thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads)
+    two_schedulers_race(app, "escalate_alerts", table="alert", timeout=30)
     _assert_each_alert_escalated_once(ids)
 
 
 @pytest.mark.slow
 def test_two_scheduler_processes_at_once_escalate_each_alert_once(world: World) -> None:
     ids = _overdue_risk_alerts(world, 12)
-    env = os.environ | {"OUTCOME_MONITOR_ENV": "testing"}
-    command = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    command += ["scheduler", "run-once", "escalate_alerts"]
-    with writes_gated("alert", waiters=2) as release:
-        processes = [
-            subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-            )
-            for _ in range(2)
-        ]
-        try:
-            release()
-            outputs = [p.communicate(timeout=60)[0].decode() for p in processes]
-        finally:
-            for p in processes:
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
-    assert [p.returncode for p in processes] == [0, 0], outputs
+    two_scheduler_processes_race("escalate_alerts", table="alert")
     _assert_each_alert_escalated_once(ids)
 
 
@@ -122,18 +84,5 @@ def test_two_schedulers_racing_over_many_batches_escalate_each_alert_once(
     give each alert to exactly one of them, and neither waits for the other's batch."""
     monkeypatch.setattr(alerting, "ESCALATION_BATCH", 4)
     ids = _overdue_risk_alerts(world, 30)
-    barrier = threading.Barrier(2, timeout=10)
-
-    def one_scheduler() -> None:
-        barrier.wait()
-        run_job(app, "escalate_alerts")
-
-    threads = [threading.Thread(target=one_scheduler) for _ in range(2)]
-    with writes_gated("alert", waiters=2) as release:
-        for thread in threads:
-            thread.start()
-        release()
-        for thread in threads:
-            thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    two_schedulers_race(app, "escalate_alerts", table="alert")
     _assert_each_alert_escalated_once(ids)

@@ -8,7 +8,6 @@ conditional UPDATE (``processed_at IS NULL``) keeps each schedule to one link an
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,12 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.jobs.runner import run_job
 from outcome_monitor.models import AuditEvent, JobRun, LinkSchedule, RemoteLink, ScheduleState
 from outcome_monitor.services import care, link_schedules
 from tests.conftest import USING_POSTGRES, World, count
-from tests.jobs.pg_gate import writes_gated
-from tests.services.test_links_service import smtp_server  # noqa: F401  (fixture)
+from tests.jobs.pg_gate import two_schedulers_race
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -52,7 +49,7 @@ def _due_schedules(app, world: World, n: int) -> list[int]:
 def test_two_scheduler_threads_at_once_issue_and_email_each_link_once(
     app,
     world: World,
-    smtp_server,  # noqa: F811
+    smtp_server,
     monkeypatch,
 ) -> None:
     smtp, received = smtp_server
@@ -60,20 +57,7 @@ def test_two_scheduler_threads_at_once_issue_and_email_each_link_once(
     for key, value in (settings | {"PUBLIC_BASE_URL": "https://rom.example.test"}).items():
         monkeypatch.setitem(app.config, key, value)
     ids = _due_schedules(app, world, 10)
-    barrier = threading.Barrier(2, timeout=10)
-
-    def one_scheduler() -> None:
-        barrier.wait()
-        run_job(app, "send_scheduled_links")
-
-    threads = [threading.Thread(target=one_scheduler) for _ in range(2)]
-    with writes_gated("link_schedule", waiters=2) as release:
-        for thread in threads:
-            thread.start()
-        release()
-        for thread in threads:
-            thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    two_schedulers_race(app, "send_scheduled_links", table="link_schedule")
     db.session.expire_all()
     runs = db.session.scalars(sa.select(JobRun)).all()
     assert len(runs) == 2 and all(r.succeeded for r in runs), [r.error for r in runs]

@@ -13,7 +13,6 @@ from outcome_monitor.jobs.runner import run_job
 from outcome_monitor.models import JobRun, LinkSchedule
 from outcome_monitor.services import job_runs, link_schedules
 from tests.conftest import World
-from tests.services.test_links_service import smtp_server  # noqa: F401  (fixture)
 
 ADDRESS = "client@example.test"
 
@@ -61,7 +60,7 @@ def test_the_job_uses_the_clinic_date(app, world: World, monkeypatch) -> None:
 def test_the_job_emails_with_the_configured_relay_and_public_address(
     app,
     world: World,
-    smtp_server,  # noqa: F811
+    smtp_server,
     monkeypatch,
 ) -> None:
     smtp, received = smtp_server

@@ -42,7 +42,7 @@ def full_record(
             by=therapist,
         )
     sitting = handover.start_handover(
-        episode=episode, session=session, codes=["gad7"], by=therapist, now=NOW
+        episode=episode, session_id=session.id, codes=["gad7"], by=therapist, now=NOW
     )
     save_answers(owner=sitting, code="gad7", answers={"1": 1.0}, now=NOW)
     issued = links.issue_link(episode=episode, codes=["phq9"], by=therapist, now=NOW, valid_days=7)

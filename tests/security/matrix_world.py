@@ -94,7 +94,7 @@ def _fill_episode(therapist: User, episode: Episode) -> None:
         by=therapist,
     )
     handovers.start_handover(
-        episode=episode, session=session, codes=["phq9", "srs"], by=therapist, now=NOW
+        episode=episode, session_id=session.id, codes=["phq9", "srs"], by=therapist, now=NOW
     )
     links.issue_link(episode=episode, codes=["srs"], by=therapist, now=NOW, valid_days=4)
     link_schedules.schedule_link(

@@ -60,7 +60,7 @@ def test_a_failure_after_the_score_and_before_the_handover_finishes_leaves_neith
 ) -> None:
     episode = world.alices_client.current_episode
     handover = handovers.start_handover(
-        episode=episode, session=None, codes=["gad7"], by=world.alice, now=NOW
+        episode=episode, session_id=None, codes=["gad7"], by=world.alice, now=NOW
     )
     fail_on(handovers, "handover.finish", monkeypatch)
 
@@ -94,7 +94,7 @@ def test_a_failure_before_a_link_is_used_up_leaves_no_score(
 def test_finishing_a_handover_commits_once(world: World, commits: list[int]) -> None:
     episode = world.alices_client.current_episode
     handover = handovers.start_handover(
-        episode=episode, session=None, codes=["gad7"], by=world.alice, now=NOW
+        episode=episode, session_id=None, codes=["gad7"], by=world.alice, now=NOW
     )
     commits.clear()
 
@@ -110,7 +110,7 @@ def test_a_measure_too_incomplete_to_score_keeps_the_answers_in_one_commit(
 ) -> None:
     episode = world.alices_client.current_episode
     handover = handovers.start_handover(
-        episode=episode, session=None, codes=["gad7"], by=world.alice, now=NOW
+        episode=episode, session_id=None, codes=["gad7"], by=world.alice, now=NOW
     )
     commits.clear()
 

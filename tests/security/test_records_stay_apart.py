@@ -81,7 +81,7 @@ def test_two_forms_opened_for_the_same_record_have_different_keys(world: World) 
 
 def test_a_sittings_key_is_not_predictable(app: Flask, world: World, monkeypatch) -> None:
     handover = handovers.start_handover(
-        episode=alices(world), session=None, codes=["phq9"], by=world.alice, now=NOW
+        episode=alices(world), session_id=None, codes=["phq9"], by=world.alice, now=NOW
     )
     key = submissions.sitting_key(handover, "phq9")
     assert submissions.KEY_PATTERN.fullmatch(key)
@@ -94,7 +94,7 @@ def test_after_a_secret_rotation_a_sitting_still_finds_what_it_recorded(
     app: Flask, world: World, monkeypatch
 ) -> None:
     handover = handovers.start_handover(
-        episode=alices(world), session=None, codes=["gad7", "srs"], by=world.alice, now=NOW
+        episode=alices(world), session_id=None, codes=["gad7", "srs"], by=world.alice, now=NOW
     )
     handovers.submit_measure(
         handover=handover, code="gad7", answers={str(i): 1.0 for i in range(1, 8)}, now=NOW
@@ -113,7 +113,7 @@ def test_a_therapist_cannot_finish_another_teams_handover_with_its_key(
     login_as, world: World, which: str
 ) -> None:
     handover = handovers.start_handover(
-        episode=carols(world), session=None, codes=["phq9"], by=world.carol, now=NOW
+        episode=carols(world), session_id=None, codes=["phq9"], by=world.carol, now=NOW
     )
     stolen = (
         f"handover-{handover.id}-phq9"
@@ -133,7 +133,7 @@ def test_a_therapist_cannot_finish_another_teams_handover_with_its_key(
 
 def test_the_service_refuses_a_key_of_another_episode_before_saving(world: World) -> None:
     handover = handovers.start_handover(
-        episode=carols(world), session=None, codes=["phq9"], by=world.carol, now=NOW
+        episode=carols(world), session_id=None, codes=["phq9"], by=world.carol, now=NOW
     )
     answers = {str(i): 1.0 for i in range(1, 10)}
     handovers.submit_measure(handover=handover, code="phq9", answers=answers, now=NOW)

@@ -20,8 +20,8 @@ from outcome_monitor.models import (
     EpisodeStatus,
 )
 from outcome_monitor.services import ServiceError, alert_batches, alerting, care, measures
+from tests.builders import give_score, phq9, week_date
 from tests.conftest import World, count
-from tests.services.test_alerting import _give, _phq9, _weeks
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -57,7 +57,7 @@ def _episodes(world: World, n: int, opened_on: date = date(2026, 9, 1)) -> list[
 
 def _close(world: World, episode: Episode, status: EpisodeStatus = EpisodeStatus.CLOSED) -> None:
     care.close_episode(
-        episode=episode, closed_on=_weeks(6), status=status, reason="done", by=world.alice
+        episode=episode, closed_on=week_date(6), status=status, reason="done", by=world.alice
     )
 
 
@@ -68,7 +68,7 @@ def _close(world: World, episode: Episode, status: EpisodeStatus = EpisodeStatus
 def test_closing_an_episode_resolves_its_open_and_acknowledged_alerts(
     world: World, status: EpisodeStatus
 ) -> None:
-    risk = _give(world, "phq9", _phq9(10, item9=1), _weeks(0)).alerts[0]
+    risk = give_score(world, "phq9", phq9(10, item9=1), week_date(0)).alerts[0]
     episode = world.alices_client.current_episode
     overdue = _alert(episode, "overdue_measure", NOW, instrument_code="")
     alerting.acknowledge_alert(
@@ -217,29 +217,29 @@ def test_a_failing_batch_keeps_the_batches_already_committed(
 
 def test_overdue_check_in_batches_raises_updates_and_clears(world: World) -> None:
     episodes = _episodes(world, 5)
-    alerting.check_overdue(today=_weeks(1), now=NOW, batch_size=2)
+    alerting.check_overdue(today=week_date(1), now=NOW, batch_size=2)
     assert count(Alert) == 0
-    assert alerting.check_overdue(today=_weeks(4), now=NOW, batch_size=2) == 7  # and A, C
+    assert alerting.check_overdue(today=week_date(4), now=NOW, batch_size=2) == 7  # and A, C
     assert count(Alert, Alert.status != AlertStatus.RESOLVED) == 7
-    assert alerting.check_overdue(today=_weeks(5), now=NOW, batch_size=3) == 7
+    assert alerting.check_overdue(today=week_date(5), now=NOW, batch_size=3) == 7
     assert count(Alert) == 7  # updated, not duplicated
     stored = db.session.get_one(CaseStatus, episodes[0].id)
     assert stored.open_reasons == ["overdue_measure"]
     care.close_episode(
-        episode=episodes[0], closed_on=_weeks(5), status=EpisodeStatus.CLOSED, reason="",
+        episode=episodes[0], closed_on=week_date(5), status=EpisodeStatus.CLOSED, reason="",
         by=world.alice,
     )  # fmt: skip
-    assert alerting.check_overdue(today=_weeks(5), now=NOW, batch_size=3) == 6
+    assert alerting.check_overdue(today=week_date(5), now=NOW, batch_size=3) == 6
 
 
 def test_overdue_check_counts_sessions_and_ignores_voided_and_non_outcome_scores(
     world: World,
 ) -> None:
     """A measured episode is not overdue; an alliance measure alone does not count."""
-    _give(world, "phq9", _phq9(14), _weeks(3))
+    give_score(world, "phq9", phq9(14), week_date(3))
     carols = world.carols_client.current_episode
     session = care.record_session(
-        episode=carols, session_date=_weeks(3), attended=True, by=world.carol
+        episode=carols, session_date=week_date(3), attended=True, by=world.carol
     )
     measures.record_administration(
         episode=carols,
@@ -249,7 +249,7 @@ def test_overdue_check_counts_sessions_and_ignores_voided_and_non_outcome_scores
         entry_mode=EntryMode.THERAPIST,
         by=world.carol,
     )
-    assert alerting.check_overdue(today=_weeks(4), now=NOW, batch_size=1) == 1
+    assert alerting.check_overdue(today=week_date(4), now=NOW, batch_size=1) == 1
     (alert,) = db.session.scalars(sa.select(Alert).where(Alert.type == "overdue_measure"))
     assert alert.episode_id == carols.id
 
@@ -263,7 +263,7 @@ def test_overdue_check_runs_a_fixed_number_of_queries_per_batch(world: World) ->
 
         sa.event.listen(db.engine, "before_cursor_execute", remember)
         try:
-            alerting.check_overdue(today=_weeks(1), now=NOW, batch_size=1000)
+            alerting.check_overdue(today=week_date(1), now=NOW, batch_size=1000)
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", remember)
         return len(seen)
@@ -283,12 +283,12 @@ def test_overdue_check_rewrites_an_alert_only_when_its_wording_changes(world: Wo
     """An hourly rerun that finds the same words leaves the alert (and the card's version,
     which an acknowledgement must match) alone; a new day rewords it."""
     later = NOW + timedelta(hours=1)
-    alerting.check_overdue(today=_weeks(4), now=NOW)
-    alerting.check_overdue(today=_weeks(4), now=later)
+    alerting.check_overdue(today=week_date(4), now=NOW)
+    alerting.check_overdue(today=week_date(4), now=later)
     alices = world.alices_client.current_episode
     (alert,) = alerting.unresolved(alices)
     assert alert.updated_at == NOW
-    alerting.check_overdue(today=_weeks(4) + timedelta(days=1), now=later)
+    alerting.check_overdue(today=week_date(4) + timedelta(days=1), now=later)
     db.session.refresh(alert)
     assert alert.updated_at == later and "29 days" in alert.reason_text
     assert count(AuditEvent, AuditEvent.action == "alert.raise") == 2
@@ -296,14 +296,14 @@ def test_overdue_check_rewrites_an_alert_only_when_its_wording_changes(world: Wo
 
 
 def test_overdue_check_audits_what_it_raises_and_clears(world: World) -> None:
-    alerting.check_overdue(today=_weeks(4), now=NOW)
+    alerting.check_overdue(today=week_date(4), now=NOW)
     raised = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "alert.raise").order_by(AuditEvent.id)
     ).all()
     assert [e.client_code for e in raised] == ["A-001", "C-001"]
     assert raised[0].details["type"] == "overdue_measure" and raised[0].actor_id is None
-    _give(world, "phq9", _phq9(13), _weeks(4))
-    alerting.check_overdue(today=_weeks(4), now=NOW)
+    give_score(world, "phq9", phq9(13), week_date(4))
+    alerting.check_overdue(today=week_date(4), now=NOW)
     (cleared,) = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "alert.auto_resolve")
     )

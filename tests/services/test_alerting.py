@@ -2,49 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert, AlertStatus, AuditEvent, EntryMode
-from outcome_monitor.services import ServiceError, alerting, care, measures
+from outcome_monitor.models import Alert, AlertStatus, AuditEvent
+from outcome_monitor.services import ServiceError, alerting
+from tests.builders import give_score, phq9, srs, week_date
 from tests.conftest import World, count
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-def _phq9(total: int, item9: int = 0) -> dict[str, float]:
-    """Answers summing to ``total`` with item 9 as given (items 1-8 filled from the top)."""
-    answers = {str(i): 0.0 for i in range(1, 10)}
-    answers["9"] = float(item9)
-    left = total - item9
-    for i in range(1, 9):
-        answers[str(i)] = float(min(3, left))
-        left -= int(answers[str(i)])
-    assert left == 0
-    return answers
-
-
-def _srs(total: float) -> dict[str, float]:
-    """Four VAS marks with one decimal that sum to ``total`` (a multiple of 0.1)."""
-    tenths = round(total * 10)
-    marks = [tenths // 4 + (1 if i < tenths % 4 else 0) for i in range(4)]
-    return {str(i + 1): m / 10 for i, m in enumerate(marks)}
-
-
-def _give(world: World, code: str, answers: dict[str, float], on: date):  # type: ignore[no-untyped-def]
-    episode = world.alices_client.current_episode
-    session = care.record_session(episode=episode, session_date=on, attended=True, by=world.alice)
-    return measures.record_administration(
-        episode=episode,
-        session=session,
-        instrument_code=code,
-        answers=answers,
-        entry_mode=EntryMode.THERAPIST,
-        by=world.alice,
-    )
 
 
 def _open_alerts() -> list[tuple[str, str | None, str]]:
@@ -54,13 +23,9 @@ def _open_alerts() -> list[tuple[str, str | None, str]]:
     return [(a.type, a.severity, a.instrument_code) for a in rows]
 
 
-def _weeks(n: int) -> date:
-    return date(2026, 9, 1) + timedelta(weeks=n)
-
-
 def test_reliable_deterioration_raises_red_alerts_with_reasons(world: World) -> None:
-    _give(world, "phq9", _phq9(12), _weeks(0))
-    recorded = _give(world, "phq9", _phq9(19), _weeks(1))
+    give_score(world, "phq9", phq9(12), week_date(0))
+    recorded = give_score(world, "phq9", phq9(19), week_date(1))
     types = {(a.type, a.severity) for a in recorded.alerts}
     assert ("reliable_deterioration", None) in types
     assert ("not_on_track", "red") in types
@@ -69,17 +34,17 @@ def test_reliable_deterioration_raises_red_alerts_with_reasons(world: World) -> 
 
 
 def test_same_condition_updates_instead_of_duplicating(world: World) -> None:
-    _give(world, "phq9", _phq9(12), _weeks(0))
-    _give(world, "phq9", _phq9(19), _weeks(1))
-    _give(world, "phq9", _phq9(20), _weeks(2))
+    give_score(world, "phq9", phq9(12), week_date(0))
+    give_score(world, "phq9", phq9(19), week_date(1))
+    give_score(world, "phq9", phq9(20), week_date(2))
     assert _open_alerts().count(("reliable_deterioration", None, "phq9")) == 1
     assert count(Alert) == len(_open_alerts())
 
 
 def test_alert_resolves_by_itself_when_the_condition_clears(world: World) -> None:
-    _give(world, "phq9", _phq9(12), _weeks(0))
-    _give(world, "phq9", _phq9(19), _weeks(1))
-    _give(world, "phq9", _phq9(5), _weeks(2))
+    give_score(world, "phq9", phq9(12), week_date(0))
+    give_score(world, "phq9", phq9(19), week_date(1))
+    give_score(world, "phq9", phq9(5), week_date(2))
     resolved = db.session.scalars(
         sa.select(Alert).where(Alert.type == "reliable_deterioration")
     ).one()
@@ -88,29 +53,29 @@ def test_alert_resolves_by_itself_when_the_condition_clears(world: World) -> Non
 
 
 def test_risk_item_alerts_and_never_clears_by_itself(world: World) -> None:
-    first = _give(world, "phq9", _phq9(10, item9=1), _weeks(0))
+    first = give_score(world, "phq9", phq9(10, item9=1), week_date(0))
     assert [a.type for a in first.alerts] == ["risk_item"]
     assert "item" in first.alerts[0].reason_text.lower()
-    _give(world, "phq9", _phq9(9), _weeks(1))
+    give_score(world, "phq9", phq9(9), week_date(1))
     assert ("risk_item", None, "phq9") in _open_alerts()
 
 
 def test_low_alliance_and_rupture(world: World) -> None:
     for week, total in enumerate((39, 39.2, 38.8, 39)):
-        _give(world, "srs", _srs(total), _weeks(week))
-    recorded = _give(world, "srs", _srs(30), _weeks(4))
+        give_score(world, "srs", srs(total), week_date(week))
+    recorded = give_score(world, "srs", srs(30), week_date(4))
     assert {a.type for a in recorded.alerts} == {"low_alliance", "alliance_rupture"}
 
 
 def test_ceiling_client_with_a_small_dip_raises_nothing(world: World) -> None:
     for week, total in enumerate((39.6, 39.6, 39.6, 39.6, 38.8)):
-        recorded = _give(world, "srs", _srs(total), _weeks(week))
+        recorded = give_score(world, "srs", srs(total), week_date(week))
     assert recorded.alerts == []
 
 
 def test_acknowledge_records_the_actions(world: World) -> None:
-    _give(world, "phq9", _phq9(12), _weeks(0))
-    alert = _give(world, "phq9", _phq9(19), _weeks(1)).alerts[0]
+    give_score(world, "phq9", phq9(12), week_date(0))
+    alert = give_score(world, "phq9", phq9(19), week_date(1)).alerts[0]
     alerting.acknowledge_alert(
         alert=alert, actions=["review_alliance", "supervision"], note="", by=world.alice, now=NOW
     )
@@ -128,15 +93,15 @@ def test_acknowledge_records_the_actions(world: World) -> None:
     ],
 )
 def test_acknowledge_refuses_incomplete_answers(world, actions, note, message) -> None:
-    _give(world, "phq9", _phq9(12), _weeks(0))
-    alert = _give(world, "phq9", _phq9(19), _weeks(1)).alerts[0]
+    give_score(world, "phq9", phq9(12), week_date(0))
+    alert = give_score(world, "phq9", phq9(19), week_date(1)).alerts[0]
     with pytest.raises(ServiceError, match=message):
         alerting.acknowledge_alert(alert=alert, actions=actions, note=note, by=world.alice, now=NOW)
     assert alert.status == AlertStatus.OPEN
 
 
 def test_resolve_by_hand(world: World) -> None:
-    alert = _give(world, "phq9", _phq9(10, item9=2), _weeks(0)).alerts[0]
+    alert = give_score(world, "phq9", phq9(10, item9=2), week_date(0)).alerts[0]
     alerting.resolve_alert(alert=alert, note="safety plan in place", by=world.alice, now=NOW)
     assert alert.status == AlertStatus.RESOLVED and not alert.resolved_automatically
     with pytest.raises(ServiceError):
@@ -144,7 +109,7 @@ def test_resolve_by_hand(world: World) -> None:
 
 
 def test_escalation_happens_once_after_the_limit(world: World) -> None:
-    alert = _give(world, "phq9", _phq9(10, item9=1), _weeks(0)).alerts[0]
+    alert = give_score(world, "phq9", phq9(10, item9=1), week_date(0)).alerts[0]
     opened = alert.opened_at
     assert alerting.escalate_overdue(now=opened + timedelta(hours=23)) == 0
     assert alerting.escalate_overdue(now=opened + timedelta(hours=25)) == 1
@@ -155,7 +120,7 @@ def test_escalation_happens_once_after_the_limit(world: World) -> None:
 
 
 def test_acknowledged_alerts_are_not_escalated(world: World) -> None:
-    alert = _give(world, "phq9", _phq9(10, item9=1), _weeks(0)).alerts[0]
+    alert = give_score(world, "phq9", phq9(10, item9=1), week_date(0)).alerts[0]
     alerting.acknowledge_alert(
         alert=alert, actions=["risk_assessment"], note="", by=world.alice, now=NOW
     )
@@ -163,13 +128,13 @@ def test_acknowledged_alerts_are_not_escalated(world: World) -> None:
 
 
 def test_overdue_measure_is_raised_and_cleared(world: World) -> None:
-    _give(world, "phq9", _phq9(14), _weeks(0))
+    give_score(world, "phq9", phq9(14), week_date(0))
     alices = world.alices_client.current_episode
     carols = world.carols_client.current_episode  # opened the same day, never measured
-    assert alerting.check_overdue(today=_weeks(1), now=NOW) == 0
-    assert alerting.check_overdue(today=_weeks(4), now=NOW) == 2
+    assert alerting.check_overdue(today=week_date(1), now=NOW) == 0
+    assert alerting.check_overdue(today=week_date(4), now=NOW) == 2
     assert [a.type for a in alerting.unresolved(alices)] == ["overdue_measure"]
     assert [a.type for a in alerting.unresolved(carols)] == ["overdue_measure"]
-    _give(world, "phq9", _phq9(13), _weeks(4))
-    alerting.check_overdue(today=_weeks(4), now=NOW)
+    give_score(world, "phq9", phq9(13), week_date(4))
+    alerting.check_overdue(today=week_date(4), now=NOW)
     assert "overdue_measure" not in [a.type for a in alerting.unresolved(alices)]

@@ -11,43 +11,12 @@ from outcome_monitor.core.alerts import AlertType
 from outcome_monitor.core.attention import AttentionStatus, Group
 from outcome_monitor.core.support import SupportAction
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert, AlertStatus, AuditEvent, Client, EntryMode, Episode
-from outcome_monitor.services import ServiceError, alerting, attention, care, demo, measures
+from outcome_monitor.models import Alert, AlertStatus, AuditEvent, Client, Episode
+from outcome_monitor.services import ServiceError, alerting, attention, demo
+from tests.builders import WEEK0, crisis
 from tests.conftest import World, count
-from tests.services.test_alerting import _phq9, _srs
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-WEEK0 = date(2026, 9, 1)
-
-
-def _gad7(total: int) -> dict[str, float | None]:
-    return demo.spread(total, [str(i) for i in range(1, 8)], 3)
-
-
-def give_session(world: World, on: date, **answers: dict) -> None:  # type: ignore[type-arg]
-    """One therapy session of Alice's client with the given measures (code=answers)."""
-    episode = world.alices_client.current_episode
-    session = care.record_session(episode=episode, session_date=on, attended=True, by=world.alice)
-    for code, given in answers.items():
-        measures.record_administration(
-            episode=episode,
-            session=session,
-            instrument_code=code,
-            answers=given,
-            entry_mode=EntryMode.THERAPIST,
-            by=world.alice,
-        )
-
-
-def crisis(world: World) -> Episode:
-    """Risk item, red not-on-track + reliable deterioration on PHQ-9 and GAD-7, low alliance."""
-    give_session(world, WEEK0, phq9=_phq9(12), gad7=_gad7(8), srs=_srs(38))
-    give_session(
-        world, WEEK0 + timedelta(weeks=1), phq9=_phq9(19, item9=1), gad7=_gad7(14), srs=_srs(30)
-    )
-    episode = world.alices_client.current_episode
-    assert episode is not None
-    return episode
 
 
 def unresolved() -> list[Alert]:

@@ -26,12 +26,12 @@ from outcome_monitor.services import (
     feedback,
     measures,
     refit,
-    settings,
+    settings_changes,
 )
+from tests.builders import insert_closed_episodes, phq9, srs
 from tests.conftest import World, count
+from tests.fhir.conftest import bundle, response, run
 from tests.services import import_files
-from tests.services.test_alerting import _phq9, _srs
-from tests.services.test_refit import insert_closed_episodes
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 START = date(2026, 9, 1)
@@ -97,7 +97,7 @@ def _gad7(total: int) -> dict[str, float]:
 
 def _varied(world: World) -> list[Episode]:
     """Episodes in every colour, with risk, rupture, acknowledged and mixed-measure courses."""
-    ph = _phq9
+    ph = phq9
     made = {
         "V-RED": [[("phq9", ph(12))], [("phq9", ph(19))]],
         "V-RISK": [[("phq9", ph(14, item9=2))]],
@@ -106,9 +106,9 @@ def _varied(world: World) -> list[Episode]:
         "V-WHITE": [[("phq9", ph(3))], [("phq9", ph(2))]],
         "V-YELLOW": [[("phq9", ph(18))], [("phq9", ph(17))], [("phq9", ph(17))]],
         "V-FLAT": [[("phq9", ph(18))], [("phq9", ph(18))], [("phq9", ph(18))], [("phq9", ph(18))]],
-        "V-SRS": [[("phq9", ph(16)), ("srs", _srs(38.0))], [("srs", _srs(20.0))]],
+        "V-SRS": [[("phq9", ph(16)), ("srs", srs(38.0))], [("srs", srs(20.0))]],
         "V-GAD": [[("gad7", _gad7(15))], [("phq9", ph(20)), ("gad7", _gad7(20))]],
-        "V-ALLIANCE-ONLY": [[("srs", _srs(36.0))]],
+        "V-ALLIANCE-ONLY": [[("srs", srs(36.0))]],
         "V-INTAKE": [[("phq9", ph(17))]],
     }
     episodes = [world.alices_client.current_episode]
@@ -190,7 +190,7 @@ def test_a_score_refreshes_the_status_in_its_transaction(world: World) -> None:
     episode = _episode(world, "S-001")
     assert _stored(episode).colour == "grey"
 
-    _sessions(world, episode, [("phq9", _phq9(12))], [("phq9", _phq9(19))])
+    _sessions(world, episode, [("phq9", phq9(12))], [("phq9", phq9(19))])
 
     db.session.expire_all()
     row = _stored(episode)
@@ -200,7 +200,7 @@ def test_a_score_refreshes_the_status_in_its_transaction(world: World) -> None:
 
 def test_acknowledging_and_resolving_refresh_the_status(world: World) -> None:
     episode = _episode(world, "S-002")
-    _sessions(world, episode, [("phq9", _phq9(14, item9=2))])
+    _sessions(world, episode, [("phq9", phq9(14, item9=2))])
     assert _stored(episode).open_alerts == 1
     card = attention.episode_card(episode)
     assert card is not None
@@ -227,7 +227,7 @@ def test_acknowledging_and_resolving_refresh_the_status(world: World) -> None:
 
 def test_resolving_one_alert_refreshes_the_status(world: World) -> None:
     episode = _episode(world, "S-003")
-    _sessions(world, episode, [("phq9", _phq9(14, item9=2))])
+    _sessions(world, episode, [("phq9", phq9(14, item9=2))])
     (alert,) = _unresolved(episode)
 
     alerting.resolve_alert(alert=alert, note="assessed", by=world.alice, now=NOW)
@@ -238,7 +238,7 @@ def test_resolving_one_alert_refreshes_the_status(world: World) -> None:
 
 def test_closing_and_opening_episodes_refresh_the_status(world: World) -> None:
     episode = _episode(world, "S-004")
-    _sessions(world, episode, [("phq9", _phq9(12))], [("phq9", _phq9(19))])
+    _sessions(world, episode, [("phq9", phq9(12))], [("phq9", phq9(19))])
     before = _stored(episode).updated_at
 
     care.close_episode(
@@ -297,12 +297,12 @@ def test_missing_episode_ids_lists_episodes_without_a_row(world: World) -> None:
 
 def test_the_prognosis_is_stored_under_a_fitted_method(world: World) -> None:
     insert_closed_episodes(world.alice, n=30)
-    settings.update_settings(
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     refit.refit_models(now=NOW)
     episode = _episode(world, "P-001")
-    _sessions(world, episode, [("phq9", _phq9(19))], [("phq9", _phq9(17))], [("phq9", _phq9(18))])
+    _sessions(world, episode, [("phq9", phq9(19))], [("phq9", phq9(17))], [("phq9", phq9(18))])
 
     row = case_status.refresh(episode)
 
@@ -316,7 +316,7 @@ def test_the_prognosis_is_stored_under_a_fitted_method(world: World) -> None:
 
 def test_no_prognosis_under_the_rational_method(world: World) -> None:
     episode = _episode(world, "P-002")
-    _sessions(world, episode, [("phq9", _phq9(19))], [("phq9", _phq9(17))])
+    _sessions(world, episode, [("phq9", phq9(19))], [("phq9", phq9(17))])
 
     row = case_status.refresh(episode)
 
@@ -375,8 +375,8 @@ def test_refresh_status_missing_only_fills_the_gaps(world: World, runner) -> Non
 def test_a_refit_refreshes_the_active_episodes_on_its_measure(world: World) -> None:
     insert_closed_episodes(world.alice, n=30)
     episode = _episode(world, "R-ACTIVE")
-    _sessions(world, episode, [("phq9", _phq9(19))], [("phq9", _phq9(17))], [("phq9", _phq9(18))])
-    settings.update_settings(
+    _sessions(world, episode, [("phq9", phq9(19))], [("phq9", phq9(17))], [("phq9", phq9(18))])
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     db.session.expire_all()
@@ -392,10 +392,10 @@ def test_a_refit_refreshes_the_active_episodes_on_its_measure(world: World) -> N
 
 def test_a_threshold_override_refreshes_the_colours(world: World) -> None:
     episode = _episode(world, "O-001")
-    _sessions(world, episode, [("phq9", _phq9(12))], [("phq9", _phq9(19))])
+    _sessions(world, episode, [("phq9", phq9(12))], [("phq9", phq9(19))])
     assert _stored(episode).colour == "red"
 
-    settings.override_threshold(
+    settings_changes.override_threshold(
         code="phq9",
         field="reliable_change",
         value=20.0,
@@ -425,8 +425,6 @@ def test_the_csv_import_stores_the_status_of_its_episodes(world: World) -> None:
 
 
 def test_the_fhir_import_stores_the_status_of_its_episodes(world: World) -> None:
-    from tests.fhir.test_fhir_import import bundle, response, run
-
     worse = {str(i): 2 for i in range(1, 10)}
     text = bundle(
         response("F-1", authored="2025-03-04", identifier="a"),

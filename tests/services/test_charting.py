@@ -8,46 +8,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from outcome_monitor.core.trajectories import RationalModel, expected_curve, model_from_dict
-from outcome_monitor.models import EntryMode, Episode
-from outcome_monitor.services import alerting, care, charting, measures, refit, settings
+from outcome_monitor.services import (
+    alerting,
+    charting,
+    instruments,
+    refit,
+    settings_changes,
+)
+from tests.builders import give, insert_closed_episodes, phq9, phq9_sessions, srs
 from tests.conftest import World
-from tests.services.test_alerting import _phq9
-from tests.services.test_alerting import _srs as srs
-from tests.services.test_refit import insert_closed_episodes
 
 START = date(2026, 9, 1)
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-
-
-def phq9(total: int) -> dict[str, float]:
-    """PHQ-9 answers summing to ``total``, item 9 (risk) always 0."""
-    return _phq9(total)
-
-
-def give(world: World, *scores: tuple[str, dict[str, float]] | None) -> Episode:
-    """One attended session per argument; each gives the (code, answers) pairs listed in it."""
-    episode = world.alices_client.current_episode
-    for week, given in enumerate(scores):
-        session = care.record_session(
-            episode=episode,
-            session_date=START + timedelta(weeks=week),
-            attended=True,
-            by=world.alice,
-        )
-        for code, answers in given or ():
-            measures.record_administration(
-                episode=episode,
-                session=session,
-                instrument_code=code,
-                answers=answers,
-                entry_mode=EntryMode.THERAPIST,
-                by=world.alice,
-            )
-    return episode
-
-
-def phq9_sessions(*totals: int) -> list[tuple[tuple[str, dict[str, float]], ...]]:
-    return [(("phq9", phq9(t)),) for t in totals]
 
 
 def test_episode_without_outcome_scores_has_no_chart(world: World) -> None:
@@ -89,7 +61,7 @@ def test_intake_alone_fixes_the_band(world: World) -> None:
 
 def test_rational_band_covers_sessions_2_to_20_from_the_model_in_use(world: World) -> None:
     episode = give(world, *phq9_sessions(20, 18))
-    rules = measures.rules_for(measures.library()["phq9"])
+    rules = instruments.rules_for(instruments.library()["phq9"])
 
     data = charting.episode_chart_data(episode)
 
@@ -118,7 +90,7 @@ def test_reliable_change_band_is_intake_plus_and_minus_rc(world: World) -> None:
 
 
 def test_empirical_method_without_a_fitted_model_says_why(world: World) -> None:
-    settings.update_settings(changes={"trajectory_method": "empirical"}, by=world.ada)
+    settings_changes.update_settings(changes={"trajectory_method": "empirical"}, by=world.ada)
     episode = give(world, *phq9_sessions(20, 18))
 
     data = charting.episode_chart_data(episode)
@@ -130,12 +102,12 @@ def test_empirical_method_without_a_fitted_model_says_why(world: World) -> None:
 
 def test_fitted_empirical_model_gives_the_expected_curve(world: World) -> None:
     insert_closed_episodes(world.alice, n=30)
-    settings.update_settings(
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     version = next(v for v in refit.refit_models(now=NOW).stored if v.method == "empirical")
     episode = give(world, *phq9_sessions(20, 18, 17))
-    rules = measures.rules_for(measures.library()["phq9"])
+    rules = instruments.rules_for(instruments.library()["phq9"])
 
     data = charting.episode_chart_data(episode)
 
@@ -150,7 +122,7 @@ def test_fitted_empirical_model_gives_the_expected_curve(world: World) -> None:
 def test_the_expected_line_stays_put_when_a_score_is_entered(world: World) -> None:
     """Issue 8: the chart's expected line is the same before and after a new score."""
     insert_closed_episodes(world.alice, n=30)
-    settings.update_settings(
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     refit.refit_models(now=NOW)

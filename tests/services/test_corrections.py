@@ -33,15 +33,17 @@ from outcome_monitor.services import (
     charting,
     corrections,
     exporting,
+    feedback,
+    instruments,
     measures,
     report_scope,
     reports,
 )
 from outcome_monitor.services.corrections import AlreadyVoided
 from outcome_monitor.services.reports import ReportRequest
+from tests.builders import phq9
 from tests.conftest import World, count
 from tests.report_seed import PERIOD, seed
-from tests.services.test_alerting import _phq9
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 START = date(2026, 9, 1)
@@ -64,8 +66,8 @@ def _give(world: World, week: int, answers: dict[str, float]) -> Administration:
 
 def _mistaken_high(world: World) -> Administration:
     """Intake 12, then a mistyped 19: reliable deterioration and not on track (red)."""
-    _give(world, 0, _phq9(12))
-    return _give(world, 1, _phq9(19))
+    _give(world, 0, phq9(12))
+    return _give(world, 1, phq9(19))
 
 
 def _open_types() -> set[str]:
@@ -88,7 +90,7 @@ def _correct(world: World, administration: Administration, total: int, **kwargs)
     return corrections.correct_administration(
         user=kwargs.pop("user", world.alice),
         administration_id=administration.id,
-        answers=kwargs.pop("answers", _phq9(total)),
+        answers=kwargs.pop("answers", phq9(total)),
         reason=kwargs.pop("reason", "entered the wrong client's form"),
         now=NOW,
         **kwargs,
@@ -125,8 +127,8 @@ def test_a_voided_score_leaves_the_chart_history_and_status(world: World) -> Non
     _void(world, mistaken)
     assert _chart_scores(world) == [12]
     episode = world.alices_client.current_episode
-    assert [a.total for a in measures.episode_administrations(episode)] == [12]
-    assert [a.total for a in measures.episode_administrations(episode, include_voided=True)] == [
+    assert [a.total for a in feedback.episode_administrations(episode)] == [12]
+    assert [a.total for a in feedback.episode_administrations(episode, include_voided=True)] == [
         12,
         19,
     ]
@@ -192,17 +194,17 @@ def test_a_correction_is_a_new_administration_in_the_same_place(world: World) ->
 
 
 def test_a_risk_alert_raised_by_a_voided_score_resolves(world: World) -> None:
-    _give(world, 0, _phq9(12))
-    mistaken = _give(world, 1, _phq9(12, item9=2))
+    _give(world, 0, phq9(12))
+    mistaken = _give(world, 1, phq9(12, item9=2))
     assert "risk_item" in _open_types()
     _void(world, mistaken)
     assert "risk_item" not in _open_types()
 
 
 def test_a_risk_alert_stays_when_the_correction_also_triggers_it(world: World) -> None:
-    _give(world, 0, _phq9(12))
-    mistaken = _give(world, 1, _phq9(12, item9=2))
-    replacement = _correct(world, mistaken, 0, answers=_phq9(13, item9=1))
+    _give(world, 0, phq9(12))
+    mistaken = _give(world, 1, phq9(12, item9=2))
+    replacement = _correct(world, mistaken, 0, answers=phq9(13, item9=1))
     risk = db.session.scalar(sa.select(Alert).where(Alert.type == "risk_item"))
     assert risk is not None and risk.status != AlertStatus.RESOLVED
     assert risk.administration_id == replacement.id
@@ -334,7 +336,7 @@ def test_fhir_and_the_api_leave_voided_scores_out(world: World) -> None:
     assert ([a.total for a in page.administrations], page.total) == ([12], 1)
     out = io.StringIO()
     counts = fhir_export.export_bundle(
-        out, library=measures.library(), base="https://om.example", client_code="A-001", by=None
+        out, library=instruments.library(), base="https://om.example", client_code="A-001", by=None
     )
     assert (counts.responses, counts.observations) == (1, 1)
     listed, total = api_queries.administrations(episode, limit=10, offset=0)

@@ -29,7 +29,7 @@ SRS_GOOD = {"1": 9.5, "2": 9.0, "3": 9.2, "4": 9.8}
 def start(world: World, codes: tuple[str, ...] = ("phq9", "srs"), now: datetime = NOW) -> HandOver:
     episode = world.alices_client.current_episode
     return handovers.start_handover(
-        episode=episode, session=None, codes=codes, by=world.alice, now=now
+        episode=episode, session_id=None, codes=codes, by=world.alice, now=now
     )
 
 

@@ -18,7 +18,7 @@ from outcome_monitor.models import (
     EpisodeStatus,
     TherapySession,
 )
-from outcome_monitor.services import ServiceError, measures
+from outcome_monitor.services import ServiceError, feedback, measures
 from outcome_monitor.services.importing import checker
 from tests.conftest import World, count
 from tests.services.import_files import csv_bytes, row, run_import, weekly
@@ -72,7 +72,7 @@ def test_a_file_creates_clients_episodes_sessions_and_scored_administrations(wor
         (1, date(2025, 1, 6)),
         (2, date(2025, 1, 13)),
     ]
-    first = measures.episode_administrations(episode, "phq9")[0]
+    first = feedback.episode_administrations(episode, "phq9")[0]
     assert first.answers == {str(i): float(v) for i, v in enumerate(PHQ9_ITEMS, start=1)}
     assert (first.total, first.severity, first.risk_items) == (15.0, "moderately severe", ["9"])
     assert first.entry_mode == EntryMode.IMPORT and first.instrument_version == "1"

@@ -22,7 +22,6 @@ from outcome_monitor.services import ServiceError, care, link_schedules, links
 from outcome_monitor.services.link_schedules import DueSummary, link_url
 from outcome_monitor.services.mail import SmtpSettings
 from tests.conftest import World, count
-from tests.services.test_links_service import smtp_server  # noqa: F401  (fixture)
 
 TODAY = date(2026, 10, 1)
 NOW = datetime(2026, 10, 1, 9, 15, tzinfo=UTC)
@@ -131,7 +130,7 @@ def test_a_run_holding_a_stale_list_cannot_process_a_schedule_again(
     assert count(RemoteLink) == 1 and len(audit("link.issue")) == 1
 
 
-def test_the_link_is_emailed_and_the_address_cleared(world: World, smtp_server) -> None:  # noqa: F811
+def test_the_link_is_emailed_and_the_address_cleared(world: World, smtp_server) -> None:
     smtp, received = smtp_server
     made = schedule(world, email=ADDRESS)
     assert run(smtp=smtp).text() == "processed 1 scheduled links: 1 emailed"
@@ -151,7 +150,7 @@ def test_the_link_is_emailed_and_the_address_cleared(world: World, smtp_server) 
 )
 def test_without_a_public_address_the_link_is_not_emailed(
     world: World,
-    smtp_server,  # noqa: F811
+    smtp_server,
     base_url: str | None,
     reason: str,
 ) -> None:

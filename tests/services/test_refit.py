@@ -21,53 +21,18 @@ from outcome_monitor.models import (
     TrajectoryModelVersion,
     User,
 )
-from outcome_monitor.services import care, feedback, measures, refit, settings
+from outcome_monitor.services import care, feedback, instruments, measures, refit, settings_changes
+from tests.builders import insert_closed_episodes
 from tests.conftest import World, count
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 START = date(2025, 1, 6)
 
 
-def insert_closed_episodes(
-    therapist: User,
-    *,
-    n: int,
-    code: str = "phq9",
-    status: EpisodeStatus = EpisodeStatus.CLOSED,
-    seed: int = 7,
-) -> None:
-    """Fixture rows written directly (much faster than the services): simulated episodes."""
-    version = measures.library()[code].version
-    for i, sim in enumerate(simulate(preset(code), episodes=n, seed=seed)):
-        client = Client(code=f"R-{status}-{seed}-{i:03d}", therapist_id=therapist.id)
-        weeks = len(sim.scores)
-        episode = Episode(
-            client=client,
-            therapist_id=therapist.id,
-            opened_on=START,
-            status=str(status),
-            closed_on=None if status == EpisodeStatus.ACTIVE else START + timedelta(weeks=weeks),
-        )
-        for number, total in enumerate(sim.scores, start=1):
-            session = TherapySession(
-                episode=episode, number=number, date=START + timedelta(weeks=number - 1)
-            )
-            db.session.add(
-                Administration(
-                    episode=episode,
-                    session=session,
-                    instrument_code=code,
-                    instrument_version=version,
-                    answers={},
-                    total=total,
-                    entry_mode=EntryMode.IMPORT.value,
-                )
-            )
-    db.session.commit()
-
-
 def _lower_minimum(world: World, minimum: int = 20, **more: object) -> None:
-    settings.update_settings(changes={"empirical_min_episodes": minimum, **more}, by=world.ada)
+    settings_changes.update_settings(
+        changes={"empirical_min_episodes": minimum, **more}, by=world.ada
+    )
 
 
 def test_enough_closed_episodes_store_a_version_per_method(world: World) -> None:
@@ -105,7 +70,9 @@ def test_bands_are_calibrated_to_the_services_alert_budget(world: World) -> None
     insert_closed_episodes(world.alice, n=40)
     _lower_minimum(world, alert_budget=0.3, red_alert_budget=0.15)
     wide = {v.method: v.parameters for v in refit.refit_models(now=NOW).stored}
-    settings.update_settings(changes={"alert_budget": 0.1, "red_alert_budget": 0.05}, by=world.ada)
+    settings_changes.update_settings(
+        changes={"alert_budget": 0.1, "red_alert_budget": 0.05}, by=world.ada
+    )
     narrow = {v.method: v.parameters for v in refit.refit_models(now=NOW).stored}
     for method in ("empirical", "neighbours"):
         calibration = narrow[method]["calibration"]
@@ -126,7 +93,7 @@ def test_only_closed_and_dropped_out_episodes_are_reference_data(world: World) -
 
 
 def test_only_enabled_outcome_measures_are_fitted(world: World) -> None:
-    settings.set_instrument_enabled(code="gad7", enabled=False, by=world.ada)
+    settings_changes.set_instrument_enabled(code="gad7", enabled=False, by=world.ada)
     codes = {code for code, _method in refit.refit_models(now=NOW).skipped}
     assert "gad7" not in codes
     skipped = refit.refit_models(now=NOW).skipped
@@ -184,7 +151,7 @@ def _phq9(total: int) -> dict[str, float]:
 
 def insert_closed_alliance_episodes(therapist: User, *, n: int) -> None:
     """Closed episodes with SRS totals from the simulator (fixture rows, written directly)."""
-    version = measures.library()["srs"].version
+    version = instruments.library()["srs"].version
     for i, sim in enumerate(simulate(preset("phq9", alliance=True), episodes=n, seed=11)):
         episode = Episode(
             client=Client(code=f"S-{i:03d}", therapist_id=therapist.id),

@@ -1,5 +1,5 @@
 """The refit reads its reference data in one streamed query (issue 12) and numbers it exactly
-as the per-episode path (``measures.episode_administrations`` + ``feedback.history``) does."""
+as the per-episode path (``feedback.episode_administrations`` + ``feedback.history``) does."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from outcome_monitor.core.trajectories import ReferenceEpisode
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, Episode, EpisodeStatus
-from outcome_monitor.services import feedback, measures, refit
+from outcome_monitor.services import feedback, instruments, refit
+from tests.builders import insert_closed_episodes
 from tests.conftest import World
-from tests.services.test_refit import insert_closed_episodes
 
 
 def _per_episode(code: str) -> list[ReferenceEpisode]:
@@ -24,7 +24,7 @@ def _per_episode(code: str) -> list[ReferenceEpisode]:
     )
     reference = []
     for episode in episodes:
-        points = feedback.history(measures.episode_administrations(episode, code))
+        points = feedback.history(feedback.episode_administrations(episode, code))
         if points:
             reference.append(
                 ReferenceEpisode(
@@ -56,7 +56,7 @@ def test_streamed_reference_data_equals_the_per_episode_histories(world: World) 
     episodes = db.session.scalars(
         sa.select(Episode).where(Episode.status == EpisodeStatus.CLOSED).order_by(Episode.id)
     ).all()
-    version = measures.library()["phq9"].version
+    version = instruments.library()["phq9"].version
     # A score given outside a session follows the previous point; a voided one never counts.
     db.session.add(
         Administration(

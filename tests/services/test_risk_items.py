@@ -11,7 +11,15 @@ from flask import Flask
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Alert, AuditEvent, DraftAnswer, EntryMode
-from outcome_monitor.services import ServiceError, care, drafts, links, measures, settings
+from outcome_monitor.services import (
+    ServiceError,
+    care,
+    drafts,
+    instruments,
+    links,
+    measures,
+    settings_changes,
+)
 from outcome_monitor.services import handover as handovers
 from outcome_monitor.services.drafts import IncompleteMeasure, RiskItemUnchosen
 from tests.conftest import World, count
@@ -93,7 +101,7 @@ def test_interpretation_tells_unanswered_from_answered_risk_items(world: World) 
 
 
 def test_a_screening_measure_has_no_intake_change_or_reliable_change(world: World) -> None:
-    settings.override_threshold(
+    settings_changes.override_threshold(
         code="auditc",
         field="reliable_change",
         value=2,
@@ -111,12 +119,12 @@ def test_a_screening_measure_has_no_intake_change_or_reliable_change(world: Worl
 
 
 def test_a_screening_measure_is_offered_as_one(app: Flask) -> None:
-    library = measures.library()
+    library = instruments.library()
 
-    assert measures.choice_label(library["auditc"]).endswith(
+    assert instruments.choice_label(library["auditc"]).endswith(
         "past-year screening, not tracked session by session"
     )
-    assert measures.choice_label(library["phq9"]) == library["phq9"].name
+    assert instruments.choice_label(library["phq9"]) == library["phq9"].name
 
 
 # Tablet hand-over and remote link: answer or "prefer not to say" ---------------------------------
@@ -125,7 +133,7 @@ def test_a_screening_measure_is_offered_as_one(app: Flask) -> None:
 def _handover(world: World, *codes: str):  # type: ignore[no-untyped-def]
     return handovers.start_handover(
         episode=world.alices_client.current_episode,
-        session=None,
+        session_id=None,
         codes=codes or ("phq9",),
         by=world.alice,
         now=NOW,

@@ -14,7 +14,6 @@ from outcome_monitor.models import (
     EpisodeStatus,
     RequestSource,
     ReviewDecision,
-    Role,
     SupervisionRequest,
     SupervisionReview,
     User,
@@ -22,20 +21,24 @@ from outcome_monitor.models import (
 from outcome_monitor.services import (
     NotFound,
     ServiceError,
-    accounts,
     alerting,
     attention,
     care,
     refit,
     review_queue,
-    settings,
+    settings_changes,
     supervision,
 )
 from outcome_monitor.services.case_outlook import NoPrognosis
-from tests.conftest import PASSWORD, World, count
-from tests.services.test_attention_service import NOW, crisis
-from tests.services.test_charting import give, phq9_sessions
-from tests.services.test_refit import insert_closed_episodes
+from tests.builders import (
+    NOW,
+    crisis,
+    give,
+    insert_closed_episodes,
+    phq9_sessions,
+    south_supervisor,
+)
+from tests.conftest import World, count
 
 TODAY = date(2026, 11, 20)
 
@@ -52,18 +55,6 @@ def review(world: World, **changes: object) -> SupervisionReview:
         "today": TODAY,
     } | changes
     return supervision.record_review(**values)  # type: ignore[arg-type]
-
-
-def south_supervisor(world: World) -> User:
-    sue = accounts.create_user(
-        email="sue@example.test",
-        display_name="Sue",
-        role=Role.SUPERVISOR,
-        password=PASSWORD,
-        by=None,
-    )
-    accounts.assign_teams(user=sue, team=None, supervised=[world.south], by=world.ada)
-    return sue
 
 
 def queue_codes(
@@ -289,7 +280,7 @@ def test_the_queue_shows_no_prognosis_under_the_rational_method(world: World) ->
 
 def test_the_queue_shows_the_prognosis_under_a_fitted_model(world: World) -> None:
     insert_closed_episodes(world.alice, n=30)
-    settings.update_settings(
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     refit.refit_models(now=NOW)

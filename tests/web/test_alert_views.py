@@ -13,16 +13,15 @@ import sqlalchemy as sa
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Episode
 from outcome_monitor.services import alerting, attention, care
+from tests.builders import crisis, give_score, phq9, unchanged
 from tests.conftest import World
-from tests.services.test_alerting import _give, _phq9
-from tests.services.test_attention_service import crisis
 
 LATER = datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
 
 
 def _worsen(world: World) -> None:
-    _give(world, "phq9", _phq9(12), date(2026, 9, 1))
-    _give(world, "phq9", _phq9(19), date(2026, 9, 8))
+    give_score(world, "phq9", phq9(12), date(2026, 9, 1))
+    give_score(world, "phq9", phq9(19), date(2026, 9, 8))
 
 
 def _episode(world: World) -> Episode:
@@ -44,13 +43,13 @@ def _statuses(episode: Episode) -> set[str]:
 
 
 def test_entering_a_worse_score_shows_the_alert_with_its_reason(login_as, world: World) -> None:
-    _give(world, "phq9", _phq9(12), date(2026, 9, 1))
+    give_score(world, "phq9", phq9(12), date(2026, 9, 1))
     client = login_as(world.alice)
     episode = _episode(world)
     session = care.record_session(
         episode=episode, session_date=date(2026, 9, 8), attended=True, by=world.alice
     )
-    answers = {f"item_{k}": v for k, v in _phq9(19).items()}
+    answers = {f"item_{k}": v for k, v in phq9(19).items()}
     page = client.post(
         f"/clients/episodes/{episode.id}/measures/phq9",
         data=answers | {"session_id": session.id},
@@ -74,7 +73,7 @@ def test_caseload_puts_red_clients_first_with_a_status_word(login_as, world: Wor
 
 
 def test_caseload_shows_risk_icon(login_as, world: World) -> None:
-    _give(world, "phq9", _phq9(10, item9=1), date(2026, 9, 1))
+    give_score(world, "phq9", phq9(10, item9=1), date(2026, 9, 1))
     text = login_as(world.alice).get("/clients/").get_data(as_text=True)
     assert 'class="icon risk"' in text
 
@@ -151,19 +150,23 @@ def test_carol_of_another_team_gets_404_for_the_card(login_as, world: World) -> 
     episode = crisis(world)
     client = login_as(world.carol)
     form = _card_form(episode, ["supervision"])
-    assert client.post(f"/alerts/episodes/{episode.id}/acknowledge", data=form).status_code == 404
     resolve = f"/alerts/episodes/{episode.id}/reasons/risk_item-phq9/resolve"
-    assert client.post(resolve, data={"res-risk_item-phq9-note": "x"}).status_code == 404
+    with unchanged():
+        acknowledge = f"/alerts/episodes/{episode.id}/acknowledge"
+        assert client.post(acknowledge, data=form).status_code == 404
+        assert client.post(resolve, data={"res-risk_item-phq9-note": "x"}).status_code == 404
     assert _statuses(episode) == {AlertStatus.OPEN}
 
 
 def test_an_unknown_episode_is_404(login_as, world: World) -> None:
-    response = login_as(world.alice).post("/alerts/episodes/999999/acknowledge", data={})
+    client = login_as(world.alice)
+    with unchanged():
+        response = client.post("/alerts/episodes/999999/acknowledge", data={})
     assert response.status_code == 404
 
 
 def test_history_shows_resolved_alerts_with_actions(login_as, world: World) -> None:
-    _give(world, "phq9", _phq9(10, item9=1), date(2026, 9, 1))
+    give_score(world, "phq9", phq9(10, item9=1), date(2026, 9, 1))
     client = login_as(world.alice)
     episode = _episode(world)
     client.post(
@@ -177,7 +180,7 @@ def test_history_shows_resolved_alerts_with_actions(login_as, world: World) -> N
 
 def test_supervisor_queue_lists_escalated_alerts_first(login_as, world: World) -> None:
     _worsen(world)
-    risk = _give(world, "phq9", _phq9(18, item9=2), date(2026, 9, 15)).alerts
+    risk = give_score(world, "phq9", phq9(18, item9=2), date(2026, 9, 15)).alerts
     risk_alert = next(a for a in risk if a.type == "risk_item")
     alerting.escalate_overdue(now=risk_alert.opened_at + timedelta(hours=30))
     text = _tbody(login_as(world.sam).get("/alerts/").get_data(as_text=True))

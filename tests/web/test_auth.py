@@ -9,7 +9,7 @@ from config import TestingConfig
 from outcome_monitor import create_app
 from outcome_monitor.extensions import db
 from outcome_monitor.models import AuditEvent
-from outcome_monitor.web.session_guard import LAST_SEEN
+from outcome_monitor.web.session_expiry import LAST_SEEN
 from tests.conftest import World, count, login
 
 

@@ -20,9 +20,9 @@ from outcome_monitor.services.charting import AlertMarker, ChartData, Series
 from outcome_monitor.web.chart.summary import summary_lines
 from outcome_monitor.web.chart.views import PLOTLY_JS
 from outcome_monitor.web.chart.words import no_change_range
-from outcome_monitor.web.charts import progress_figure
+from outcome_monitor.web.figures import progress_figure
+from tests.builders import give, phq9, phq9_sessions, srs
 from tests.conftest import World
-from tests.services.test_charting import give, phq9, phq9_sessions, srs
 
 WORSE, BETTER = Direction.HIGHER_IS_WORSE, Direction.HIGHER_IS_BETTER
 DETERIORATION = "PHQ-9 19 at session 4, intake 12: reliable deterioration"

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Alert, AlertStatus, AuditEvent, EntryMode
 from outcome_monitor.services import care, measures
+from tests.builders import phq9, unchanged
 from tests.conftest import World, count
-from tests.services.test_alerting import _phq9
 
 START = date(2026, 9, 1)
 
@@ -38,8 +38,8 @@ def _give(world: World, week: int, answers: dict[str, float]) -> Administration:
 
 
 def _mistaken_high(world: World) -> Administration:
-    _give(world, 0, _phq9(12))
-    return _give(world, 1, _phq9(19))
+    _give(world, 0, phq9(12))
+    return _give(world, 1, phq9(19))
 
 
 def _form(answers: dict[str, float], **extra: object) -> dict[str, object]:
@@ -111,7 +111,7 @@ def test_the_correction_form_is_the_score_form_prefilled(login_as, world: World)
     assert "You are correcting the score of 19" in text
     checked = re.findall(r'<input checked[^>]*name="item_(\d+)"[^>]*value="([^"]+)"', text)
     checked += re.findall(r'<input[^>]*name="item_(\d+)"[^>]*value="([^"]+)"[^>]* checked', text)
-    saved = {k: v for k, v in _phq9(19).items()}
+    saved = {k: v for k, v in phq9(19).items()}
     assert {k: float(v) for k, v in checked} == saved
     assert 'name="reason"' in text
 
@@ -124,7 +124,7 @@ def test_correcting_replaces_the_score_and_links_both_ways(login_as, world: Worl
     token = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', form_page)
     assert token is not None
     data = _form(
-        _phq9(11),
+        phq9(11),
         session_id=mistaken.session_id,
         reason="entered the wrong form",
         submission_key=token.group(1),
@@ -152,7 +152,7 @@ def test_a_missing_reason_is_a_form_error_and_nothing_changes(login_as, world: W
     assert void.status_code == 200 and "Give the reason." in void.get_data(as_text=True)
     correct = client.post(
         f"/clients/administrations/{mistaken.id}/correct",
-        data=_form(_phq9(11), session_id=mistaken.session_id, reason=""),
+        data=_form(phq9(11), session_id=mistaken.session_id, reason=""),
     )
     assert correct.status_code == 200 and "Give the reason." in correct.get_data(as_text=True)
     too_long = client.post(
@@ -193,7 +193,7 @@ def test_other_therapists_and_the_admin_get_404_and_nothing_changes(client, worl
         assert void.status_code == 404
         correct = client.post(
             f"/clients/administrations/{mistaken.id}/correct",
-            data=_form(_phq9(3), session_id=mistaken.session_id, reason="mine now"),
+            data=_form(phq9(3), session_id=mistaken.session_id, reason="mine now"),
         )
         assert correct.status_code == 404
     assert _state() == before
@@ -201,9 +201,9 @@ def test_other_therapists_and_the_admin_get_404_and_nothing_changes(client, worl
 
 def test_a_missing_score_is_404(login_as, world: World) -> None:
     client = login_as(world.alice)
-    assert (
-        client.post("/clients/administrations/999999/void", data={"reason": "x"}).status_code == 404
-    )
+    with unchanged():
+        void = client.post("/clients/administrations/999999/void", data={"reason": "x"})
+    assert void.status_code == 404
     assert client.get("/clients/administrations/999999/correct").status_code == 404
 
 
@@ -233,10 +233,10 @@ def test_the_client_page_runs_the_same_queries_for_1_and_4_voided_scores(
     login_as, world: World
 ) -> None:
     client = login_as(world.alice)
-    _give(world, 0, _phq9(12))
+    _give(world, 0, phq9(12))
     counts = []
     for week in range(1, 5):
-        mistaken = _give(world, week, _phq9(19))
+        mistaken = _give(world, week, phq9(19))
         client.post(f"/clients/administrations/{mistaken.id}/void", data={"reason": f"slip {week}"})
         if week in (1, 4):
             db.session.expire_all()

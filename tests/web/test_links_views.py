@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, RemoteLink
 from outcome_monitor.services import links
+from tests.builders import unchanged
 from tests.conftest import World, count
-from tests.services.test_links_service import smtp_server  # noqa: F401  (fixture)
 
 SRS = {"item-1": "8.0", "item-2": "8.5", "item-3": "9.0", "item-4": "9.0"}
 GAD7 = {f"item-{i}": "1" for i in range(1, 8)}
@@ -48,9 +48,11 @@ def test_the_therapist_issues_a_link_and_sees_it_once(login_as, world: World) ->
 
 def test_carol_cannot_issue_a_link_for_alices_client(login_as, world: World) -> None:
     episode = world.alices_client.current_episode
-    response = login_as(world.carol).post(
-        f"/links/episodes/{episode.id}", data={"measures": ["srs"], "valid_days": 4}
-    )
+    client = login_as(world.carol)
+    with unchanged():
+        response = client.post(
+            f"/links/episodes/{episode.id}", data={"measures": ["srs"], "valid_days": 4}
+        )
     assert response.status_code == 404
     assert count(RemoteLink) == 0
 
@@ -125,7 +127,7 @@ def test_issuing_with_an_email_sends_it(
     app: Flask,
     login_as,
     world: World,
-    smtp_server,  # noqa: F811
+    smtp_server,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     smtp, received = smtp_server

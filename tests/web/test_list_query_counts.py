@@ -33,10 +33,8 @@ from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import accounts, alerting, attention, care, review_queue, supervision
 from outcome_monitor.services.paging import PAGE_SIZE
 from tests.api.conftest import give, issue, phq9
+from tests.builders import NOW, crisis, flagged_case, insert_closed_episodes
 from tests.conftest import PASSWORD, World, count
-from tests.services.test_attention_service import NOW, crisis
-from tests.services.test_refit import insert_closed_episodes
-from tests.web.test_supervision_views import _flagged_case
 
 TODAY = date.today()
 SIZES = (3, 40)
@@ -325,7 +323,7 @@ def test_the_databases_order_filters_and_counts_are_the_cores(login_as, world: W
     risk = db.session.scalars(sa.select(Alert).where(Alert.type == "risk_item")).one()
     alerting.escalate_overdue(now=risk.opened_at + timedelta(hours=30))
     for n in range(6):
-        _flagged_case(world, n)
+        flagged_case(world, n)
     acknowledged = db.session.scalars(
         sa.select(Episode).join(Client).where(Client.code == "B-004")
     ).one()

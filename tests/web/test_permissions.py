@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.builders import unchanged
 from tests.conftest import World
 
 
@@ -27,9 +28,11 @@ def test_a_missing_client_and_a_forbidden_client_look_the_same(login_as, world: 
 
 def test_alice_cannot_record_a_session_in_carols_episode(login_as, world: World) -> None:
     episode = world.carols_client.current_episode
-    response = login_as(world.alice).post(
-        f"/clients/episodes/{episode.id}/sessions", data={"session_date": "2026-10-01"}
-    )
+    client = login_as(world.alice)
+    with unchanged():
+        response = client.post(
+            f"/clients/episodes/{episode.id}/sessions", data={"session_date": "2026-10-01"}
+        )
     assert response.status_code == 404
     assert episode.sessions == []
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from outcome_monitor.services import refit, settings
+from outcome_monitor.services import refit, settings_changes
 from outcome_monitor.web.chart.prognosis import chance_words
+from tests.builders import give, insert_closed_episodes, phq9_sessions
 from tests.conftest import World
-from tests.services.test_charting import NOW, give, phq9_sessions
-from tests.services.test_refit import insert_closed_episodes
+
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 HEADING = "Prognosis (an estimate, not the yardstick)"
 
@@ -36,7 +38,7 @@ def test_client_page_shows_the_prognosis_in_words_under_a_fitted_model(
     world: World, login_as: Any, client: FlaskClient
 ) -> None:
     insert_closed_episodes(world.alice, n=30)
-    settings.update_settings(
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     refit.refit_models(now=NOW)

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from outcome_monitor.extensions import db
 from outcome_monitor.models import EntryMode, Episode
 from outcome_monitor.services import care, measures
+from tests.builders import phq9, srs
 from tests.conftest import World
-from tests.services.test_alerting import _phq9, _srs
 
 START = date(2026, 9, 1)
 
@@ -58,8 +58,8 @@ def _scored_client(world: World, code: str, scores: int, *, risk: bool = False) 
         last = week == scores - 1
         total = min(10 + week, 24)
         for code_, answers in (
-            ("phq9", _phq9(total, item9=1 if risk and last else 0)),
-            ("srs", _srs(30.0 if last else 38.0)),
+            ("phq9", phq9(total, item9=1 if risk and last else 0)),
+            ("srs", srs(30.0 if last else 38.0)),
         ):
             measures.record_administration(
                 episode=episode,
@@ -136,7 +136,7 @@ def _steady_client(world: World, code: str, scores: int) -> Episode:
             episode=episode,
             session=session,
             instrument_code="phq9",
-            answers=_phq9(10 if week == 0 else 20),
+            answers=phq9(10 if week == 0 else 20),
             entry_mode=EntryMode.THERAPIST,
             by=world.alice,
         )
@@ -154,7 +154,7 @@ def test_score_submission_queries_do_not_grow_with_the_scores(login_as, world: W
         session = care.record_session(
             episode=episode, session_date=START + timedelta(weeks=40), attended=True, by=world.alice
         )
-        answers = {f"item_{k}": int(v) for k, v in _phq9(20).items()}
+        answers = {f"item_{k}": int(v) for k, v in phq9(20).items()}
         path = f"/clients/episodes/{episode.id}/measures/phq9"
         counts.append(_statements(client, "POST", path, data=answers | {"session_id": session.id}))
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from outcome_monitor.models import AuditEvent
-from outcome_monitor.services import ServiceError, care, measures, settings
+from outcome_monitor.services import ServiceError, care, instruments, settings, settings_changes
 from tests.conftest import World, count
 
 
@@ -30,7 +30,7 @@ def test_disabled_instrument_cannot_be_entered(client, login_as, world: World) -
     episode = world.alices_client.current_episode
     therapist = login_as(world.alice)
     assert therapist.get(f"/clients/episodes/{episode.id}/measures/gad7").status_code == 404
-    assert "gad7" not in [d.code for d in measures.enabled_instruments()]
+    assert "gad7" not in [d.code for d in instruments.enabled_instruments()]
 
 
 def test_override_is_recorded_used_and_shown(client, login_as, world: World) -> None:
@@ -43,7 +43,7 @@ def test_override_is_recorded_used_and_shown(client, login_as, world: World) -> 
     assert [(h.old_value, h.new_value, h.reason) for h in history] == [(10, 12, "local audit 2026")]
     assert history[0].created_by_id == world.ada.id
     assert count(AuditEvent, AuditEvent.action == "threshold.override") == 1
-    rules = measures.rules_for(measures.get_definition("phq9"))
+    rules = instruments.rules_for(instruments.get_definition("phq9"))
     assert rules.cutoff.value == 12 and rules.cutoff.inclusive
     client.post("/logout")
     episode = world.alices_client.current_episode
@@ -85,7 +85,7 @@ def test_empty_value_returns_to_the_published_threshold(login_as, world: World) 
         "/admin/settings/overrides",
         data={"code": "gad7", "field": "reliable_change", "value": "", "reason": "back"},
     )
-    rules = measures.rules_for(measures.get_definition("gad7"))
+    rules = instruments.rules_for(instruments.get_definition("gad7"))
     assert rules.reliable_change.value == 4
     assert [h.new_value for h in settings.override_history("gad7")] == [None, 5]
 
@@ -136,7 +136,7 @@ def test_options_are_saved_and_audited(login_as, world: World) -> None:
 
 def test_red_budget_above_the_alert_budget_is_refused(login_as, world: World) -> None:
     with pytest.raises(ServiceError, match="red alert budget cannot be larger"):
-        settings.update_settings(
+        settings_changes.update_settings(
             changes={"alert_budget": 0.1, "red_alert_budget": 0.2}, by=world.ada
         )
     assert settings.get_settings().alert_budget == 0.2  # nothing half-saved

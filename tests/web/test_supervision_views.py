@@ -15,7 +15,6 @@ from outcome_monitor.extensions import db
 from outcome_monitor.models import (
     Alert,
     Client,
-    EntryMode,
     Episode,
     ReviewDecision,
     SupervisionRequest,
@@ -24,17 +23,21 @@ from outcome_monitor.models import (
 from outcome_monitor.services import (
     alerting,
     attention,
-    care,
-    measures,
     refit,
-    settings,
+    settings_changes,
     supervision,
 )
+from tests.builders import (
+    NOW,
+    bobs_episode,
+    crisis,
+    flagged_case,
+    insert_closed_episodes,
+    review_case,
+    south_supervisor,
+    unchanged,
+)
 from tests.conftest import World, count, login
-from tests.services.test_alerting import _phq9
-from tests.services.test_attention_service import NOW, crisis
-from tests.services.test_refit import insert_closed_episodes
-from tests.services.test_supervision_service import south_supervisor
 
 TODAY = date.today()
 LATER = datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
@@ -55,24 +58,6 @@ def _count(text: str, name: str) -> int:
     return int(found.group(1))
 
 
-def _bobs_client(world: World, code: str = "B-001") -> Episode:
-    client = care.create_client(code=code, therapist=world.bob, by=world.bob)
-    return care.open_episode(client=client, opened_on=date(2026, 9, 1), by=world.bob)
-
-
-def _review(world: World, episode: Episode, **changes: object) -> SupervisionReview:
-    values: dict[str, object] = {
-        "episode": episode,
-        "reviewed_on": TODAY,
-        "decision": ReviewDecision.CONTINUE,
-        "note": "Reviewed in supervision.",
-        "follow_up_on": None,
-        "by": world.sam,
-        "today": TODAY,
-    } | changes
-    return supervision.record_review(**values)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def three_cases(world: World) -> dict[str, Episode]:
     """A-001: Alice's crisis (risk, escalated). B-001: Bob's, overdue, already reviewed.
@@ -80,10 +65,10 @@ def three_cases(world: World) -> dict[str, Episode]:
     alices = crisis(world)
     risk = db.session.scalars(sa.select(Alert).where(Alert.type == "risk_item")).one()
     alerting.escalate_overdue(now=risk.opened_at + timedelta(hours=30))
-    overdue = _bobs_client(world, "B-001")
+    overdue = bobs_episode(world, "B-001")
     alerting.check_overdue(today=date(2026, 10, 6), now=LATER)
-    _review(world, overdue)
-    asked = _bobs_client(world, "B-002")
+    review_case(world, overdue)
+    asked = bobs_episode(world, "B-002")
     supervision.request_supervision(episode=asked, by=world.bob, note="Ending?", now=NOW)
     return {"A-001": alices, "B-001": overdue, "B-002": asked}
 
@@ -283,14 +268,16 @@ def test_review_pages_are_404_for_everyone_but_the_teams_supervisors(client, wor
     for user in (world.alice, world.bob, world.ada, sue):
         login(client, user)
         assert client.get(f"/supervision/episodes/{alices.id}/review").status_code == 404
-        assert (
-            client.post(f"/supervision/episodes/{alices.id}/review", data=data).status_code == 404
-        )
+        with unchanged():
+            review = client.post(f"/supervision/episodes/{alices.id}/review", data=data)
+        assert review.status_code == 404
         client.post("/logout")
     login(client, world.sam)
     carols = world.carols_client.current_episode
     assert client.get(f"/supervision/episodes/{carols.id}/review").status_code == 404
-    assert client.post(f"/supervision/episodes/{carols.id}/review", data=data).status_code == 404
+    with unchanged():
+        review = client.post(f"/supervision/episodes/{carols.id}/review", data=data)
+    assert review.status_code == 404
     assert client.get("/supervision/episodes/999999/review").status_code == 404
     assert client.get(f"/supervision/episodes/{alices.id}/review").status_code == 200
     assert count(SupervisionReview) == 0
@@ -322,7 +309,9 @@ def test_the_ask_for_supervision_button(login_as, world: World) -> None:
 
 def test_asking_for_supervision_of_a_foreign_client_is_404(login_as, world: World) -> None:
     carols = world.carols_client.current_episode
-    response = login_as(world.alice).post(f"/supervision/episodes/{carols.id}/request", data={})
+    client = login_as(world.alice)
+    with unchanged():
+        response = client.post(f"/supervision/episodes/{carols.id}/request", data={})
     assert response.status_code == 404
     assert count(SupervisionRequest) == 0
 
@@ -335,7 +324,7 @@ def test_the_supervisor_sees_record_a_review_on_the_client_page(login_as, world:
 
 def test_a_follow_up_that_has_come_shows_in_the_queue(login_as, world: World) -> None:
     episode = world.alices_client.current_episode
-    _review(world, episode, reviewed_on=TODAY - timedelta(days=14), follow_up_on=TODAY)
+    review_case(world, episode, reviewed_on=TODAY - timedelta(days=14), follow_up_on=TODAY)
     text = login_as(world.sam).get("/alerts/").get_data(as_text=True)
     assert _rows(text) == ["A-001"] and _count(text, "follow-ups") == 1
     assert "Follow-up due" in _tbody(text)
@@ -361,31 +350,6 @@ def _counted() -> Iterator[list[str]]:
         sa.event.remove(db.engine, "before_cursor_execute", note)
 
 
-def _flagged_case(world: World, n: int) -> None:
-    """One of Bob's clients with two PHQ-9 scores (worse: alerts), and by turns a request, a
-    review with a follow-up that has come, and an acknowledgement."""
-    episode = _bobs_client(world, f"B-{n:03d}")
-    for week, total in enumerate((12, 19)):
-        session = care.record_session(
-            episode=episode,
-            session_date=date(2026, 9, 1) + timedelta(weeks=week),
-            attended=True,
-            by=world.bob,
-        )
-        measures.record_administration(
-            episode=episode,
-            session=session,
-            instrument_code="phq9",
-            answers=_phq9(total),
-            entry_mode=EntryMode.THERAPIST,
-            by=world.bob,
-        )
-    if n % 3 == 0:
-        supervision.request_supervision(episode=episode, by=world.bob, note="", now=NOW)
-    if n % 3 == 1:
-        _review(world, episode, reviewed_on=TODAY - timedelta(days=7), follow_up_on=TODAY)
-
-
 def _queue_queries(client, expected_rows: int) -> int:  # type: ignore[no-untyped-def]
     db.session.expire_all()  # as a fresh request would: nothing already loaded
     with _counted() as statements:
@@ -398,16 +362,16 @@ def test_the_queue_runs_the_same_number_of_queries_for_3_and_12_cases_with_a_fit
     login_as, world: World
 ) -> None:
     insert_closed_episodes(world.alice, n=30)
-    settings.update_settings(
+    settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     refit.refit_models(now=NOW)
     for n in range(3):
-        _flagged_case(world, n)
+        flagged_case(world, n)
     client = login_as(world.sam)
     small = _queue_queries(client, 3)
     for n in range(3, 12):
-        _flagged_case(world, n)
+        flagged_case(world, n)
     assert _queue_queries(client, 12) == small
     page = client.get("/alerts/").get_data(as_text=True)
     assert "end reliably worse" in _tbody(page)  # the prognosis came from the fitted model

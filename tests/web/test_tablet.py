@@ -12,9 +12,10 @@ from flask.testing import FlaskClient
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, HandOver, HandOverStatus
-from outcome_monitor.services import measures, settings
+from outcome_monitor.services import instruments, settings_changes
 from outcome_monitor.web.tablet import kiosk
 from outcome_monitor.web.tablet import views as staff_views
+from tests.builders import unchanged
 from tests.conftest import PASSWORD, World, count, login
 
 PHQ9 = {f"item-{i}": "1" for i in range(1, 10)}
@@ -51,9 +52,11 @@ def test_the_client_page_offers_the_service_defaults(login_as, world: World) -> 
 
 def test_carol_cannot_start_a_handover_for_alices_client(login_as, world: World) -> None:
     episode = world.alices_client.current_episode
-    response = login_as(world.carol).post(
-        f"/tablet/episodes/{episode.id}/start", data={"measures": ["phq9"], "session_id": 0}
-    )
+    client = login_as(world.carol)
+    with unchanged():
+        response = client.post(
+            f"/tablet/episodes/{episode.id}/start", data={"measures": ["phq9"], "session_id": 0}
+        )
     assert response.status_code == 404
     assert count(HandOver) == 0
 
@@ -67,7 +70,8 @@ def test_carol_cannot_resume_or_discard_alices_handover(
     client.post("/tablet/unlock", data={"secret": PASSWORD})
     client.post("/logout")
     login(client, world.carol)
-    assert client.post(f"/tablet/handovers/{handover.id}/{action}").status_code == 404
+    with unchanged():
+        assert client.post(f"/tablet/handovers/{handover.id}/{action}").status_code == 404
     assert db.session.get(HandOver, handover.id).status == HandOverStatus.PAUSED
 
 
@@ -159,7 +163,7 @@ def test_missing_answers_are_marked_and_kept(login_as, world: World) -> None:
 
 
 def test_one_item_per_screen(login_as, world: World) -> None:
-    settings.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
+    settings_changes.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
     client, _handover = handed_over(login_as, world, "srs")
     assert client.get("/tablet/").location.endswith("/tablet/q/srs/1")
     page = client.get("/tablet/q/srs/1").get_data(as_text=True)
@@ -231,7 +235,7 @@ def test_an_idle_handover_locks_keeps_answers_and_can_be_resumed(
 
 
 def test_progress_graph_only_when_the_service_allows_it(login_as, world: World) -> None:
-    settings.update_settings(changes={"clients_see_progress_graph": True}, by=world.ada)
+    settings_changes.update_settings(changes={"clients_see_progress_graph": True}, by=world.ada)
     client, _handover = handed_over(login_as, world, "phq9", "srs")
     client.post("/tablet/q/phq9", data=PHQ9)
     client.post("/tablet/q/srs", data=SRS)
@@ -243,12 +247,12 @@ def test_progress_graph_only_when_the_service_allows_it(login_as, world: World) 
 @pytest.fixture
 def german_phq9(app, monkeypatch: pytest.MonkeyPatch) -> None:
     """A synthetic German translation of two PHQ-9 items (test data, not a validated one)."""
-    library = dict(measures.library())
+    library = dict(instruments.library())
     phq9 = library["phq9"]
     items = list(phq9.items)
     items[0] = replace(items[0], translations=MappingProxyType({"de": "Wenig Interesse (Test)"}))
     library["phq9"] = replace(phq9, languages=("en", "de"), items=tuple(items))
-    monkeypatch.setitem(app.extensions, measures.LIBRARY_KEY, library)
+    monkeypatch.setitem(app.extensions, instruments.LIBRARY_KEY, library)
 
 
 def test_the_client_picks_the_language_when_there_are_several(
@@ -331,7 +335,7 @@ def test_declining_an_ordinary_item_is_refused(login_as, world: World) -> None:
 
 
 def test_one_item_per_screen_stops_at_a_blank_risk_item(login_as, world: World) -> None:
-    settings.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
+    settings_changes.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
     client, _handover = handed_over(login_as, world, "core10")
     for number in range(1, 6):
         client.post(f"/tablet/q/core10/{number}", data={f"item-{number}": "1"})
@@ -354,7 +358,7 @@ def test_one_item_per_screen_stops_at_a_blank_risk_item(login_as, world: World) 
 def test_one_item_per_screen_sends_a_skipped_risk_item_back_to_its_page(
     login_as, world: World
 ) -> None:
-    settings.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
+    settings_changes.update_settings(changes={"handover_one_item_per_screen": True}, by=world.ada)
     client, _handover = handed_over(login_as, world, "core10")
     for number in (1, 2, 3, 4, 5, 7, 8, 9):
         client.post(f"/tablet/q/core10/{number}", data={f"item-{number}": "1"})

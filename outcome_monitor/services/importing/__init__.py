@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Team, User
-from outcome_monitor.services import ServiceError, case_status, measures
+from outcome_monitor.services import ServiceError, case_status, instruments
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.importing import evaluate
 from outcome_monitor.services.importing.checker import Checker, read_spool
@@ -148,7 +148,7 @@ def _context(team_name: str | None, today: date) -> tuple[RowContext, dict[int, 
             raise ServiceError(_l("No team called %(name)s.", name=team_name))
     users = db.session.execute(sa.select(User.id, User.email, User.role, User.team_id)).all()
     accounts = {email.lower(): Account(id_, role, team_id) for id_, email, role, team_id in users}
-    library = measures.library()
+    library = instruments.library()
     context = RowContext(
         library=library,
         accounts=accounts,

@@ -69,7 +69,7 @@ def evaluate_open(
 
 def _latest_administrations(episode_ids: list[int]) -> list[Administration]:
     """The latest current administration of each measure in each active episode of the list,
-    "latest" in the order ``measures.episode_administrations`` gives them."""
+    "latest" in the order ``feedback.episode_administrations`` gives them."""
     rank = (
         sa.func.row_number()
         .over(

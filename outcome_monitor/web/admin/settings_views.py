@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outcome_monitor.models import Role
-from outcome_monitor.services import ServiceError, feedback, measures, settings
+from outcome_monitor.services import ServiceError, feedback, instruments, settings, settings_changes
 from outcome_monitor.web.admin import bp
 from outcome_monitor.web.admin.settings_forms import (
     InstrumentToggleForm,
@@ -28,8 +28,8 @@ def service_settings():
     options = ServiceOptionsForm(data=_form_data(current))
     disabled = settings.disabled_instruments()
     rows = [
-        (d, measures.rules_for(d), measures.threshold_notes(d.code), d.code not in disabled)
-        for d in measures.all_instruments()
+        (d, instruments.rules_for(d), instruments.threshold_notes(d.code), d.code not in disabled)
+        for d in instruments.all_instruments()
     ]
     return render_template(
         "admin/settings.html", rows=rows, options=options, toggle=InstrumentToggleForm(),
@@ -55,7 +55,9 @@ def save_options():
         return redirect(url_for("admin.service_settings"))
     changes = {k: v for k, v in form.data.items() if k in settings.FIELD_TYPES}
     try:
-        settings.update_settings(changes=changes, by=current_user, instruments=measures.library())
+        settings_changes.update_settings(
+            changes=changes, by=current_user, instruments=instruments.library()
+        )
         flash(_("Settings saved."), "success")
     except ServiceError as error:
         flash(str(error), "error")
@@ -66,8 +68,8 @@ def save_options():
 @admin_required
 def toggle_instrument():
     form = InstrumentToggleForm()
-    if form.validate_on_submit() and form.code.data in measures.library():
-        settings.set_instrument_enabled(
+    if form.validate_on_submit() and form.code.data in instruments.library():
+        settings_changes.set_instrument_enabled(
             code=form.code.data, enabled=form.enabled.data == "1", by=current_user
         )
         flash(_("Instrument settings saved."), "success")
@@ -78,13 +80,13 @@ def toggle_instrument():
 @admin_required
 def override_threshold():
     form = OverrideForm()
-    definition = measures.library().get(form.code.data or "")
+    definition = instruments.library().get(form.code.data or "")
     if definition is None or not form.validate_on_submit():
         flash(_("Give the instrument, the threshold and a reason."), "error")
         return redirect(url_for("admin.service_settings"))
-    current = getattr(measures.rules_for(definition), form.field.data)
+    current = getattr(instruments.rules_for(definition), form.field.data)
     try:
-        settings.override_threshold(
+        settings_changes.override_threshold(
             code=definition.code, field=form.field.data, value=form.value.data,
             old_value=current.value if current else None, reason=form.reason.data or "",
             by=current_user,

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from outcome_monitor.extensions import db
 from outcome_monitor.models import Role, Team, User
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import ServiceError, accounts, invitations, mfa, sign_in
+from outcome_monitor.services import NotFound, ServiceError, accounts, invitations, mfa, sign_in
 from outcome_monitor.services.invitations import IssuedToken
 from outcome_monitor.services.mail import SmtpSettings
 from outcome_monitor.web.admin import bp
@@ -27,8 +25,11 @@ admin_required = roles_required(Role.ADMIN)
 NO_TEAM = 0
 
 
-def _teams() -> list[Team]:
-    return list(db.session.scalars(sa.select(Team).order_by(Team.name)))
+def _user_or_404(user_id: int) -> User:
+    try:
+        return accounts.get_user(user_id)
+    except NotFound:
+        abort(404)
 
 
 def _team_choices(teams: list[Team]) -> list[SelectChoice]:
@@ -63,7 +64,7 @@ def _deliver(issued: IssuedToken) -> None:
 @bp.route("/users", methods=["GET", "POST"])
 @admin_required
 def users():
-    teams = _teams()
+    teams = accounts.teams()
     form = UserForm()
     form.team_id.choices = _team_choices(teams)
     if form.validate_on_submit():
@@ -117,8 +118,8 @@ def create_team():
 @bp.route("/users/<int:user_id>", methods=["GET"])
 @admin_required
 def user_detail(user_id: int):
-    user = db.get_or_404(User, user_id)
-    teams = _teams()
+    user = _user_or_404(user_id)
+    teams = accounts.teams()
     teams_form = TeamsForm(team_id=user.team_id or NO_TEAM)
     teams_form.team_id.choices = _team_choices(teams)
     teams_form.supervised.choices = [SelectChoice(t.id, t.name) for t in teams]
@@ -140,7 +141,7 @@ def _back_to(user: User) -> Response:
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @admin_required
 def toggle_active(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         try:
             accounts.set_active(user=user, active=not user.active, by=current_user)
@@ -153,7 +154,7 @@ def toggle_active(user_id: int):
 @bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
 @admin_required
 def send_reset_link(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         try:
             issued = invitations.issue_password_reset(
@@ -172,7 +173,7 @@ def send_reset_link(user_id: int):
 @bp.route("/users/<int:user_id>/mfa-reset", methods=["POST"])
 @admin_required
 def reset_mfa(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         try:
             mfa.reset(user=user, by=current_user, now=utcnow())
@@ -185,7 +186,7 @@ def reset_mfa(user_id: int):
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])
 @admin_required
 def lift_lock(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         sign_in.lift_lock(user=user, by=current_user)
         flash(_("Signing in is possible again."), "success")
@@ -195,7 +196,7 @@ def lift_lock(user_id: int):
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @admin_required
 def change_role(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _user_or_404(user_id)
     form = RoleForm()
     if form.validate_on_submit():
         try:
@@ -209,8 +210,8 @@ def change_role(user_id: int):
 @bp.route("/users/<int:user_id>/teams", methods=["POST"])
 @admin_required
 def assign_teams(user_id: int):
-    user = db.get_or_404(User, user_id)
-    teams = _teams()
+    user = _user_or_404(user_id)
+    teams = accounts.teams()
     form = TeamsForm()
     form.team_id.choices = _team_choices(teams)
     form.supervised.choices = [SelectChoice(t.id, t.name) for t in teams]

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 from outcome_monitor.core.alerts import AlertType
 from outcome_monitor.core.supervision import CaseFilter, QueueFlag
+from outcome_monitor.services.alert_words import ALERT_TITLES
 from outcome_monitor.services.review_queue import FilterChoices, QueueFilters
-from outcome_monitor.web.alerts.words import ALERT_TITLES
 from outcome_monitor.web.supervision.words import FLAG_WORDS
 
 YES = frozenset({"1", "on", "y", "yes", "true"})

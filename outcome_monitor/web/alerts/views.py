@@ -9,7 +9,7 @@ from flask_login import current_user
 from outcome_monitor.core.attention import Reason
 from outcome_monitor.models import Alert, Episode
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import ServiceError, attention, review_queue
+from outcome_monitor.services import ServiceError, alert_words, attention, review_queue
 from outcome_monitor.services.attention import EpisodeCard
 from outcome_monitor.web.alerts import bp, words
 from outcome_monitor.web.alerts.filters import parse_filters, reason_choices
@@ -129,4 +129,4 @@ bp.add_app_template_filter(words.level_class, "level_class")
 @bp.app_template_filter("alert_title")
 def alert_title(alert: Alert) -> str:
     """Title of an alert row (the history list): 'Not on track (red)'."""
-    return words.alert_title(alert.type, alert.severity)
+    return alert_words.alert_title(alert.type, alert.severity)

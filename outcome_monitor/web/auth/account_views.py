@@ -17,7 +17,7 @@ from outcome_monitor.web.auth.forms import (
     RegenerateCodesForm,
 )
 from outcome_monitor.web.auth.signing import now, renew_login
-from outcome_monitor.web.session_guard import mfa_enrolment_required
+from outcome_monitor.web.mfa_enrolment import mfa_enrolment_required
 
 ENROL_SECRET = "mfa_enrol_secret"
 

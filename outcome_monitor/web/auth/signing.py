@@ -12,15 +12,16 @@ from werkzeug.wrappers import Response
 from outcome_monitor.models import Role, User
 from outcome_monitor.services.access_grants import pending_notices
 from outcome_monitor.services.sign_in import LoginLimits
-from outcome_monitor.web import session_guard
-from outcome_monitor.web.session_guard import LAST_SEEN, SIGNED_IN_AT, mfa_enrolment_required
+from outcome_monitor.web import session_expiry
+from outcome_monitor.web.mfa_enrolment import mfa_enrolment_required
+from outcome_monitor.web.session_expiry import LAST_SEEN, SIGNED_IN_AT
 
 PENDING_SECOND_FACTOR = "second_factor"
 SECOND_FACTOR_SECONDS = 300
 
 
 def now() -> datetime:
-    return session_guard.now()
+    return session_expiry.now()
 
 
 def login_limits() -> LoginLimits:

@@ -10,7 +10,7 @@ from flask import Response, current_app, jsonify, request, send_file, url_for
 
 from outcome_monitor.models import Episode
 from outcome_monitor.services import charting
-from outcome_monitor.web import charts  # a module: web.charts also imports this package
+from outcome_monitor.web import figures  # a module: web.figures also imports this package
 from outcome_monitor.web.chart import bp
 from outcome_monitor.web.chart.prognosis import prognosis_lines
 from outcome_monitor.web.chart.summary import summary_lines
@@ -27,7 +27,7 @@ GZIP_KEY = "outcome_monitor.plotly_js_gzip"
 @clinical_required
 def episode_chart_json(episode_id: int) -> Response:
     episode = episode_or_404(episode_id)
-    return jsonify(charts.progress_figure(charting.episode_chart_data(episode)))
+    return jsonify(figures.progress_figure(charting.episode_chart_data(episode)))
 
 
 @bp.get("/vendor/plotly.min.js")

@@ -10,22 +10,24 @@ from flask_babel import gettext as _
 
 from outcome_monitor.core.alerts import fmt
 from outcome_monitor.core.measure import Direction
+from outcome_monitor.core.trajectories import Method
+from outcome_monitor.models.alert import AlertStatus
+from outcome_monitor.services import alert_words
 from outcome_monitor.services.charting import AlertMarker, ChartData
-from outcome_monitor.web.alerts.words import alert_title
 
 
 def alert_label(alert_type: str) -> str:
-    """The alert's title from the one table the cards and the queue use (web/alerts/words.py)."""
-    return alert_title(alert_type)
+    """The alert's title from the one table the cards and the queue use (services/alert_words)."""
+    return alert_words.type_title(alert_type)
 
 
 def method_words(data: ChartData) -> str:
     if data.fallback_reason:
         return data.fallback_reason[:1].upper() + data.fallback_reason[1:]
-    words = {
-        "empirical": _("Expected curve from the service's empirical model"),
-        "neighbours": _("Expected curve from similar past clients (nearest neighbours)"),
-        "rational": _("Rational method: bands from reliable change since intake"),
+    words: dict[str, str] = {
+        Method.EMPIRICAL: _("Expected curve from the service's empirical model"),
+        Method.NEIGHBOURS: _("Expected curve from similar past clients (nearest neighbours)"),
+        Method.RATIONAL: _("Rational method: bands from reliable change since intake"),
     }
     return words.get(data.method or "", "")
 
@@ -38,17 +40,9 @@ def direction_words(direction: Direction) -> str:
 
 def alert_heading(alert: AlertMarker) -> str:
     """'Not on track (red)', with ' – resolved' or ' – acknowledged' once it is no longer open."""
-    words = {
-        "red": _("red"),
-        "yellow": _("yellow"),
-        "acknowledged": _("acknowledged"),
-        "resolved": _("resolved"),
-    }
-    heading = alert_label(alert.type)
-    if alert.severity:
-        heading += f" ({words.get(alert.severity, alert.severity)})"
-    if alert.status != "open":
-        heading += " – " + words.get(alert.status, alert.status)
+    heading = alert_words.alert_title(alert.type, alert.severity)
+    if alert.status != AlertStatus.OPEN:
+        heading += " – " + alert_words.status_words(alert.status)
     return heading
 
 

@@ -6,7 +6,15 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from outcome_monitor.models import AlertStatus
-from outcome_monitor.services import ServiceError, access, attention, care, measures, worklist
+from outcome_monitor.services import (
+    ServiceError,
+    access,
+    attention,
+    care,
+    feedback,
+    instruments,
+    worklist,
+)
 from outcome_monitor.web.clients import bp
 from outcome_monitor.web.clients.forms import (
     ClientForm,
@@ -16,6 +24,18 @@ from outcome_monitor.web.clients.forms import (
 )
 from outcome_monitor.web.helpers import client_or_404, clinical_required, episode_or_404
 from outcome_monitor.web.paging import page_arg
+
+# The panels of the active episode on the client page, in page order: each blueprint's
+# template, which reads what it shows through that blueprint's template globals (e.g.
+# ``tablet_panel(episode)``). Listed here so that the page's parts are visible from its view,
+# and a missing one is an error, not a silently shorter page.
+EPISODE_PANELS = (
+    "charts/_episode_chart.html",
+    "alerts/_episode_panel.html",
+    "supervision/_panel.html",
+    "measures/_episode_panel.html",
+    "tablet/_episode_panel.html",
+)
 
 
 @bp.route("/")
@@ -67,17 +87,18 @@ def detail(client_id: int):
         "clients/detail.html",
         client=client,
         episode=episode,
-        administrations=measures.episode_administrations(episode, include_voided=True)
+        administrations=feedback.episode_administrations(episode, include_voided=True)
         if episode
         else [],
         episode_card=attention.episode_card(episode) if episode else None,
         past_alerts=[a for a in worklist.alert_history(episode) if a.status == AlertStatus.RESOLVED]
         if episode
         else [],
-        instruments=measures.enabled_instruments(),
+        instruments=instruments.enabled_instruments(),
         open_form=OpenEpisodeForm(),
         close_form=CloseEpisodeForm(),
         session_form=SessionForm(),
+        panels=EPISODE_PANELS,
     )
 
 

@@ -5,27 +5,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from outcome_monitor.extensions import db
 from outcome_monitor.models import Episode, LinkSchedule, ScheduleState
 from outcome_monitor.models.link_schedule import EPISODE_CLOSED
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import ServiceError, link_schedules, measures
+from outcome_monitor.services import NotFound, ServiceError, access, instruments, link_schedules
 from outcome_monitor.services.clock import service_today
-from outcome_monitor.services.links import link_status
+from outcome_monitor.services.links import LinkStatus, link_status
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
 from outcome_monitor.web.links import bp
 from outcome_monitor.web.links.forms import ScheduleLinkForm
 
 
 def _measure_choices() -> list[SelectChoice]:
-    return [SelectChoice(d.code, measures.choice_label(d)) for d in measures.enabled_instruments()]
+    return [
+        SelectChoice(d.code, instruments.choice_label(d)) for d in instruments.enabled_instruments()
+    ]
 
 
 def _back(episode: Episode) -> Response:
@@ -33,9 +34,10 @@ def _back(episode: Episode) -> Response:
 
 
 def _schedule_or_404(schedule_id: int) -> LinkSchedule:
-    schedule = db.get_or_404(LinkSchedule, schedule_id)
-    episode_or_404(schedule.episode_id)  # the same 404 as a schedule that does not exist
-    return schedule
+    try:
+        return access.schedule_for(current_user, schedule_id)
+    except NotFound:
+        abort(404)  # the same 404 for a foreign schedule as for one that does not exist
 
 
 @bp.route("/links/episodes/<int:episode_id>/schedules", methods=["POST"])
@@ -147,7 +149,7 @@ def _state_words(schedule: LinkSchedule) -> str:
 
 
 def _waiting(schedule: LinkSchedule, now: datetime) -> bool:
-    return schedule.link is not None and link_status(schedule.link, now) == "waiting"
+    return schedule.link is not None and link_status(schedule.link, now) == LinkStatus.WAITING
 
 
 @bp.app_context_processor

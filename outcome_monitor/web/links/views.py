@@ -22,7 +22,7 @@ from wtforms import SelectChoice
 from outcome_monitor.extensions import limiter
 from outcome_monitor.models import RemoteLink
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import NotFound, ServiceError, links, measures
+from outcome_monitor.services import NotFound, ServiceError, instruments, links
 from outcome_monitor.services.drafts import next_measure
 from outcome_monitor.services.links import IssuedLink, LinkUnavailable
 from outcome_monitor.services.mail import SmtpSettings
@@ -172,7 +172,7 @@ def issue(episode_id: int) -> Response:
     episode = episode_or_404(episode_id)
     form = IssueLinkForm()
     form.measures.choices = [
-        SelectChoice(d.code, measures.choice_label(d)) for d in measures.enabled_instruments()
+        SelectChoice(d.code, instruments.choice_label(d)) for d in instruments.enabled_instruments()
     ]
     back = redirect(url_for("clients.detail", client_id=episode.client_id))
     if not form.validate_on_submit():

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from outcome_monitor.core.measure import Cutoff, Direction, ReliableChangeThreshold
-from outcome_monitor.services import measures
+from outcome_monitor.services import instruments
 from outcome_monitor.web.measures import bp
 
 # "PHQ-9" or "AUDIT-C — past-year screening, not tracked session by session" in pick lists.
-bp.add_app_template_global(measures.choice_label, "choice_label")
+bp.add_app_template_global(instruments.choice_label, "choice_label")
 
 
 @bp.app_template_filter("num")

@@ -10,7 +10,15 @@ from wtforms import SelectChoice
 from outcome_monitor.core.definitions import InstrumentDefinition
 from outcome_monitor.models import Administration, EntryMode, Episode
 from outcome_monitor.models.types import utcnow
-from outcome_monitor.services import NotFound, ServiceError, access, alerting, corrections, measures
+from outcome_monitor.services import (
+    NotFound,
+    ServiceError,
+    access,
+    alerting,
+    corrections,
+    instruments,
+    measures,
+)
 from outcome_monitor.services.measures import RecordedAdministration
 from outcome_monitor.services.submissions import ForeignSubmission, form_key, issue_form_token
 from outcome_monitor.web.helpers import clinical_required, episode_or_404
@@ -39,7 +47,7 @@ def _session_choices(episode: Episode) -> list[SelectChoice]:
 
 def _definition_or_404(code: str):
     try:
-        return measures.get_definition(code)
+        return instruments.get_definition(code)
     except NotFound:
         abort(404)
 
@@ -129,7 +137,7 @@ def _result_page(administration: Administration, void_form: FlaskForm) -> str:
         "measures/result.html",
         episode=episode,
         view=measures.interpret(administration),
-        overrides=measures.threshold_notes(administration.instrument_code),
+        overrides=instruments.threshold_notes(administration.instrument_code),
         raised=[
             a for a in alerting.unresolved(episode) if a.administration_id == administration.id
         ],
@@ -169,7 +177,7 @@ def void(administration_id: int) -> ViewResult:
 def correct(administration_id: int) -> ViewResult:
     """The score form, prefilled with the saved answers, that replaces a mistaken score."""
     original = _administration_or_404(administration_id)
-    definition = measures.library().get(original.instrument_code)
+    definition = instruments.library().get(original.instrument_code)
     if definition is None or (request.method == "GET" and not original.is_current):
         flash(_("Only a current score can be corrected."), "error")
         return redirect(url_for("measures.result", administration_id=original.id))

@@ -21,7 +21,7 @@ from flask import abort, jsonify, redirect, request
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from outcome_monitor.services import NotFound, ServiceError, drafts, measures
+from outcome_monitor.services import NotFound, ServiceError, drafts, instruments
 from outcome_monitor.services.drafts import IncompleteMeasure, Sitting
 from outcome_monitor.web.questionnaire.forms import BeginForm
 from outcome_monitor.web.questionnaire.questions import (
@@ -99,7 +99,7 @@ class QuestionnaireFlow(ABC):
         """A measure's page (GET) or its answers (POST); ``number``: one item per screen."""
         if (blocked := self._blocked(code)) is not None:
             return blocked
-        if number is not None and not 1 <= number <= len(measures.get_definition(code).items):
+        if number is not None and not 1 <= number <= len(instruments.get_definition(code).items):
             abort(404)
         if request.method == "POST":
             return self._submit(code, number)
@@ -132,7 +132,7 @@ class QuestionnaireFlow(ABC):
         return (body, 400) if error and not missing else body
 
     def _submit(self, code: str, number: int | None) -> ViewResult:
-        definition = measures.get_definition(code)
+        definition = instruments.get_definition(code)
         item_ids = page_item_ids(definition, number)
         try:
             page = read_answers(definition, request.form, item_ids)
@@ -173,7 +173,7 @@ class QuestionnaireFlow(ABC):
             return jsonify(saved=False, locked=True), 409
         code = request.form.get("code", "")
         try:
-            definition = measures.get_definition(code)
+            definition = instruments.get_definition(code)
             page = read_answers(definition, request.form, page_item_ids(definition, None))
             self._save(code, page)
         except NotFound:

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from outcome_monitor.core.definitions import InstrumentDefinition, Item, ItemKind
-from outcome_monitor.services import ServiceError, measures
+from outcome_monitor.services import ServiceError, instruments
 from outcome_monitor.services.drafts import MeasureProgress
 
 DECLINED = "declined"
@@ -111,7 +111,7 @@ def page_view(
     missing: Iterable[str] = (),
 ) -> PageView:
     """The page for measure ``code``: all items, or only item number ``only_item`` (1-based)."""
-    definition = measures.get_definition(code)
+    definition = instruments.get_definition(code)
     current = next(p for p in progress if p.code == code)
     missing = set(missing)
     items = definition.items if only_item is None else definition.items[only_item - 1 : only_item]
@@ -163,7 +163,7 @@ def languages_for(codes: Sequence[str]) -> list[str]:
     """Languages any of the chosen measures offers, the service default first."""
     found: dict[str, None] = {}
     for code in codes:
-        found.update(dict.fromkeys(measures.get_definition(code).languages))
+        found.update(dict.fromkeys(instruments.get_definition(code).languages))
     return list(found)
 
 

@@ -15,7 +15,7 @@ from flask_babel.speaklater import LazyString
 from outcome_monitor.core.supervision import QueueFlag, days_since
 from outcome_monitor.models import ReviewDecision
 from outcome_monitor.services.case_outlook import NoPrognosis, Outlook
-from outcome_monitor.services.feedback import measure_label
+from outcome_monitor.services.instruments import measure_label
 from outcome_monitor.web.chart.prognosis import chance_words
 
 DECISION_WORDS: dict[ReviewDecision, LazyString] = {

@@ -2,7 +2,7 @@
 
 Every other request (staff pages, typed URLs, the back button, a reload) is redirected to the
 kiosk; the staff login stays in the session but cannot be used until a staff member unlocks
-the tablet. Responses are already ``Cache-Control: no-store`` (session_guard), so the back
+the tablet. Responses are already ``Cache-Control: no-store`` (web/no_store.py), so the back
 button cannot show a cached staff page either.
 """
 

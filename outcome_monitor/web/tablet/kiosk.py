@@ -20,10 +20,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from outcome_monitor.extensions import db, limiter
+from outcome_monitor.extensions import limiter
 from outcome_monitor.models import HandOver, HandOverStatus
 from outcome_monitor.models.types import utcnow as _now  # tests move this module's clock
-from outcome_monitor.services import ServiceError, drafts, measures
+from outcome_monitor.services import NotFound, ServiceError, drafts, instruments
 from outcome_monitor.services import handover as handovers
 from outcome_monitor.services.settings import get_settings
 from outcome_monitor.web.questionnaire.flow import QuestionnaireFlow, ViewResult
@@ -34,9 +34,17 @@ from outcome_monitor.web.tablet.guard import KIOSK_KEY, leave_client_mode
 from outcome_monitor.web.tablet.summary import progress_graph, unlock_message
 
 
+def _sitting() -> HandOver | None:
+    """The hand-over this browser session was given, if it still exists."""
+    try:
+        return handovers.kiosk_handover(session.get(KIOSK_KEY) or 0)
+    except NotFound:
+        return None
+
+
 def _handover() -> HandOver:
     """The hand-over of this browser session (locked first if it sat idle too long)."""
-    handover = db.session.get(HandOver, session.get(KIOSK_KEY) or 0)
+    handover = _sitting()
     if handover is None:
         session.pop(KIOSK_KEY, None)
         abort(404)
@@ -112,7 +120,7 @@ def kiosk() -> ViewResult:
 
 def _first_open_number(handover: HandOver, code: str) -> int:
     responded = drafts.draft_answers(handover, code).keys() | drafts.declined_items(handover, code)
-    items = measures.get_definition(code).items
+    items = instruments.get_definition(code).items
     return next((n for n, item in enumerate(items, 1) if item.id not in responded), 1)
 
 
@@ -186,7 +194,7 @@ def _leave_client_mode(handover: HandOver, user_id: int) -> Response:
 
 @bp.errorhandler(429)
 def kiosk_too_many_attempts(error: Exception) -> tuple[str, int]:
-    handover = db.session.get(HandOver, session.get(KIOSK_KEY) or 0)
+    handover = _sitting()
     if handover is None:
         abort(404)
     form = UnlockForm(formdata=None)

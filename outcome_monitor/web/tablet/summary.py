@@ -10,7 +10,7 @@ from flask_babel import ngettext
 from outcome_monitor.core.definitions import Purpose
 from outcome_monitor.core.measure import Direction
 from outcome_monitor.models import HandOver
-from outcome_monitor.services import drafts, measures
+from outcome_monitor.services import drafts, feedback, instruments
 
 
 def unlock_message(handover: HandOver) -> str:
@@ -19,7 +19,7 @@ def unlock_message(handover: HandOver) -> str:
     if not found:
         return _("The tablet is unlocked. No questionnaire was finished.")
     scores = "; ".join(
-        f"{measures.library()[a.instrument_code].name}: {a.total:g}"
+        f"{instruments.library()[a.instrument_code].name}: {a.total:g}"
         + (f" ({a.severity})" if a.severity else "")
         for a, _alerts in found
         if a.total is not None
@@ -51,11 +51,11 @@ class ProgressGraph:
 def progress_graph(handover: HandOver) -> ProgressGraph | None:
     """The client's own outcome scores in this episode (never the alliance measure)."""
     code = next(
-        (c for c in handover.measures if measures.library()[c].purpose is Purpose.OUTCOME), None
+        (c for c in handover.measures if instruments.library()[c].purpose is Purpose.OUTCOME), None
     )
     if code is None:
         return None
-    definition = measures.library()[code]
+    definition = instruments.library()[code]
     low, high = definition.scoring.score_min, definition.scoring.score_max
     points = tuple(
         GraphPoint(
@@ -63,7 +63,7 @@ def progress_graph(handover: HandOver) -> ProgressGraph | None:
             total=a.total,
             percent=round(100 * (a.total - low) / (high - low), 1),
         )
-        for a in measures.episode_administrations(handover.episode, code)
+        for a in feedback.episode_administrations(handover.episode, code)
         if a.total is not None
     )
     return ProgressGraph(

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from outcome_monitor.extensions import db
 from outcome_monitor.models import (
     Administration,
     Alert,
     Episode,
     HandOver,
     RemoteLink,
-    TherapySession,
 )
 from outcome_monitor.models.types import utcnow as _now  # tests move this module's clock
-from outcome_monitor.services import ServiceError, drafts, links, measures
+from outcome_monitor.services import NotFound, ServiceError, access, drafts, instruments, links
 from outcome_monitor.services import handover as handovers
 from outcome_monitor.services.drafts import MeasureProgress
 from outcome_monitor.services.settings import get_settings
@@ -36,7 +34,7 @@ def start_form(episode: Episode, *, submitted: bool = False) -> StartHandOverFor
     """The hand-over form; unsubmitted, it proposes the service's before and after measures."""
     form = StartHandOverForm() if submitted else StartHandOverForm(formdata=None)
     form.measures.choices = [
-        SelectChoice(d.code, measures.choice_label(d)) for d in measures.enabled_instruments()
+        SelectChoice(d.code, instruments.choice_label(d)) for d in instruments.enabled_instruments()
     ]
     form.session_id.choices = [SelectChoice(NO_SESSION, _("(not tied to a session)"))] + [
         SelectChoice(s.id, _("Session %(n)s, %(date)s", n=s.number, date=s.date))
@@ -58,11 +56,10 @@ def start(episode_id: int) -> Response:
     if not form.validate_on_submit():
         flash(_("Choose at least one questionnaire to hand over."), "error")
         return redirect(back)
-    chosen_session = db.session.get(TherapySession, form.session_id.data or -1)
     try:
         handover = handovers.start_handover(
             episode=episode,
-            session=chosen_session,
+            session_id=form.session_id.data or None,
             codes=form.measures.data or [],
             by=current_user,
             now=_now(),
@@ -75,9 +72,10 @@ def start(episode_id: int) -> Response:
 
 
 def _handover_or_404(handover_id: int) -> HandOver:
-    handover = db.get_or_404(HandOver, handover_id)
-    episode_or_404(handover.episode_id)  # 404 unless the user may see the client
-    return handover
+    try:
+        return access.handover_for(current_user, handover_id)
+    except NotFound:
+        abort(404)
 
 
 @bp.route("/handovers/<int:handover_id>/resume", methods=["POST"])
@@ -148,7 +146,7 @@ def tablet_panel(episode: Episode) -> TabletPanel:
         form=start_form(episode),
         pre=settings.pre_session_measures,
         post=settings.post_session_measures,
-        names={d.code: d.name for d in measures.all_instruments()},
+        names={d.code: d.name for d in instruments.all_instruments()},
         open_handovers=[
             OpenHandOver(h, drafts.progress(h)) for h in handovers.open_handovers(episode)
         ],

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from flask_babel import gettext as _
 from plotly.subplots import make_subplots
 
-from outcome_monitor.core.alerts import fmt
+from outcome_monitor.core.alerts import AlertType, Severity, fmt
 from outcome_monitor.core.measure import Direction
 from outcome_monitor.core.trajectories import ExpectedBand
 from outcome_monitor.services.charting import AlertMarker, ChartData, Series
@@ -37,12 +37,12 @@ FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 # Alert type -> marker symbol and colour (None: the colour of the severity). Open symbols keep
 # the score underneath visible.
 ALERT_STYLE: dict[str, tuple[str, str | None]] = {
-    "not_on_track": ("diamond-open", None),
-    "reliable_deterioration": ("x-thin-open", RED),
-    "no_reliable_change": ("square-open", YELLOW),
-    "risk_item": ("triangle-up-open", "#6a1b9a"),
-    "low_alliance": ("triangle-down-open", RED),
-    "alliance_rupture": ("star-open", RED),
+    AlertType.NOT_ON_TRACK: ("diamond-open", None),
+    AlertType.RELIABLE_DETERIORATION: ("x-thin-open", RED),
+    AlertType.NO_RELIABLE_CHANGE: ("square-open", YELLOW),
+    AlertType.RISK_ITEM: ("triangle-up-open", "#6a1b9a"),
+    AlertType.LOW_ALLIANCE: ("triangle-down-open", RED),
+    AlertType.ALLIANCE_RUPTURE: ("star-open", RED),
 }
 
 
@@ -321,7 +321,7 @@ def _alert_traces(alerts: Sequence[AlertMarker]) -> list[go.Scatter]:
 
 def _alert_trace(alert_type: str, alerts: Sequence[AlertMarker]) -> go.Scatter:
     symbol, colour = ALERT_STYLE.get(alert_type, ("circle-open", INK))
-    colours = [colour or (YELLOW if a.severity == "yellow" else RED) for a in alerts]
+    colours = [colour or (YELLOW if a.severity == Severity.YELLOW else RED) for a in alerts]
     return go.Scatter(
         x=[a.session for a in alerts],
         y=[a.score for a in alerts],
