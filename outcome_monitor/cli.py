@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Role, Team
 from outcome_monitor.services import ServiceError, accounts, case_status, demo
+from outcome_monitor.services.clock import service_today
 
 outcomes = AppGroup("outcomes", help="Analyses for service evaluators (work on CSV files).")
 
@@ -53,7 +52,7 @@ def _team_named(name: str) -> Team:
 def seed_demo_command(password: str | None) -> None:
     """Create the synthetic demo service (idempotent)."""
     try:
-        result = demo.seed_demo(password=password, today=date.today())
+        result = demo.seed_demo(password=password, today=service_today(current_app))
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     click.echo("Demo data created." if result.created else "Demo data already present.")

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import getpass
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any, TextIO, cast
 
 import click
+from flask import current_app
 
 from outcome_monitor.data_groups import export_group, import_group
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, exporting, importing, refit
+from outcome_monitor.services.clock import service_today
 
 
 class ProgressBars:
@@ -78,7 +79,7 @@ def import_scores_command(
             result = importing.import_scores(
                 stream=stream,
                 name=file.name,
-                today=date.today(),
+                today=service_today(current_app),
                 now=utcnow(),
                 team=team,
                 dry_run=dry_run,

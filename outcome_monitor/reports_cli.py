@@ -8,15 +8,17 @@ aggregates only, never client codes. The figures are those of the report page (t
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Team
 from outcome_monitor.services import NotFound, report_scope, reports
+from outcome_monitor.services.clock import service_today
 from outcome_monitor.services.report_json import report_json
 from outcome_monitor.services.report_tables import build_tables, flat_csv
 
@@ -55,7 +57,7 @@ def outcomes_command(
     funnel: str,
 ) -> None:
     """Outcomes of the episodes closed from --from to --to (default: the last 365 days)."""
-    end = date_to.date() if date_to else date.today()
+    end = date_to.date() if date_to else service_today(current_app)
     start = date_from.date() if date_from else end - timedelta(days=DEFAULT_DAYS)
     if start > end:
         raise click.BadParameter("--from is after --to", param_hint="--from")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 
 from outcome_monitor.extensions import db
 from outcome_monitor.services import ServiceError, backup, retention
+from outcome_monitor.services.clock import service_today
 
 retention_cli = AppGroup("retention", help="The retention period and the clients past it.")
 
@@ -38,10 +39,10 @@ def erase_client_command(code: str, reason: str, yes: bool) -> None:
 
 @retention_cli.command("due")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-def due_command(today: object) -> None:
+def due_command(today: datetime | None) -> None:
     """List the clients the next purge would erase (nothing is changed)."""
     years = current_app.config["RETENTION_YEARS"]
-    day = today.date() if today is not None else date.today()  # type: ignore[attr-defined]
+    day = today.date() if today is not None else service_today(current_app)
     due = retention.clients_due(today=day, retention_years=years)
     cutoff = retention.retention_cutoff(day, years)
     click.echo(

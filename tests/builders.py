@@ -66,7 +66,9 @@ def week_date(n: int) -> date:
     return WEEK0 + timedelta(weeks=n)
 
 
-def give_score(world: World, code: str, answers: dict[str, float], on: date) -> Administration:
+def give_score(
+    world: World, code: str, answers: dict[str, float], on: date
+) -> measures.RecordedAdministration:
     episode = world.alices_client.current_episode
     session = care.record_session(episode=episode, session_date=on, attended=True, by=world.alice)
     return measures.record_administration(
@@ -79,15 +81,23 @@ def give_score(world: World, code: str, answers: dict[str, float], on: date) -> 
     )
 
 
-def give(world: World, *scores: tuple[str, dict[str, float]] | None) -> Episode:
-    """One attended session per argument; each gives the (code, answers) pairs listed in it."""
-    episode = world.alices_client.current_episode
+def mistaken_high(world: World) -> Administration:
+    """PHQ-9 intake 12, then a mistyped 19: reliable deterioration and not on track (red)."""
+    give_score(world, "phq9", phq9(12), week_date(0))
+    return give_score(world, "phq9", phq9(19), week_date(1)).administration
+
+
+def record_sessions(
+    episode: Episode,
+    *scores: Iterable[tuple[str, dict[str, float]]] | None,
+    by: User,
+    start: date = WEEK0,
+) -> Episode:
+    """One attended session a week from ``start`` per argument, recorded by ``by``; each gives
+    the (code, answers) pairs listed in it (``None``: none)."""
     for week, given in enumerate(scores):
         session = care.record_session(
-            episode=episode,
-            session_date=WEEK0 + timedelta(weeks=week),
-            attended=True,
-            by=world.alice,
+            episode=episode, session_date=start + timedelta(weeks=week), attended=True, by=by
         )
         for code, answers in given or ():
             measures.record_administration(
@@ -96,9 +106,14 @@ def give(world: World, *scores: tuple[str, dict[str, float]] | None) -> Episode:
                 instrument_code=code,
                 answers=answers,
                 entry_mode=EntryMode.THERAPIST,
-                by=world.alice,
+                by=by,
             )
     return episode
+
+
+def give(world: World, *scores: tuple[str, dict[str, float]] | None) -> Episode:
+    """One attended session of Alice's client per argument (see ``record_sessions``)."""
+    return record_sessions(world.alices_client.current_episode, *scores, by=world.alice)
 
 
 def phq9_sessions(*totals: int) -> list[tuple[tuple[str, dict[str, float]], ...]]:
@@ -108,16 +123,7 @@ def phq9_sessions(*totals: int) -> list[tuple[tuple[str, dict[str, float]], ...]
 def give_session(world: World, on: date, **answers: dict) -> None:  # type: ignore[type-arg]
     """One therapy session of Alice's client with the given measures (code=answers)."""
     episode = world.alices_client.current_episode
-    session = care.record_session(episode=episode, session_date=on, attended=True, by=world.alice)
-    for code, given in answers.items():
-        measures.record_administration(
-            episode=episode,
-            session=session,
-            instrument_code=code,
-            answers=given,
-            entry_mode=EntryMode.THERAPIST,
-            by=world.alice,
-        )
+    record_sessions(episode, tuple(answers.items()), by=world.alice, start=on)
 
 
 def crisis(world: World) -> Episode:
@@ -183,9 +189,14 @@ def south_supervisor(world: World) -> User:
     return sue
 
 
+def new_episode(therapist: User, code: str) -> Episode:
+    """A new client of ``therapist`` with an episode opened on ``WEEK0``."""
+    client = care.create_client(code=code, therapist=therapist, by=therapist)
+    return care.open_episode(client=client, opened_on=WEEK0, by=therapist)
+
+
 def bobs_episode(world: World, code: str = "B-001") -> Episode:
-    client = care.create_client(code=code, therapist=world.bob, by=world.bob)
-    return care.open_episode(client=client, opened_on=WEEK0, by=world.bob)
+    return new_episode(world.bob, code)
 
 
 def review_case(world: World, episode: Episode, **changes: object) -> SupervisionReview:
@@ -207,22 +218,9 @@ def flagged_case(world: World, n: int) -> None:
     """One of Bob's clients with two PHQ-9 scores (worse: alerts), and by turns a request, a
     review with a follow-up that has come, and an acknowledgement."""
     today = date.today()
-    episode = bobs_episode(world, f"B-{n:03d}")
-    for week, total in enumerate((12, 19)):
-        session = care.record_session(
-            episode=episode,
-            session_date=WEEK0 + timedelta(weeks=week),
-            attended=True,
-            by=world.bob,
-        )
-        measures.record_administration(
-            episode=episode,
-            session=session,
-            instrument_code="phq9",
-            answers=phq9(total),
-            entry_mode=EntryMode.THERAPIST,
-            by=world.bob,
-        )
+    episode = record_sessions(
+        bobs_episode(world, f"B-{n:03d}"), *phq9_sessions(12, 19), by=world.bob
+    )
     if n % 3 == 0:
         supervision.request_supervision(episode=episode, by=world.bob, note="", now=NOW)
     if n % 3 == 1:
@@ -264,3 +262,18 @@ def unchanged(*, ignore: Iterable[str] = (), what: str = "a refused request") ->
     after = table_state(ignore=ignore)
     changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
     assert not changed, f"changed by {what}: {changed}"
+
+
+@contextmanager
+def count_statements() -> Iterator[list[str]]:
+    """The SQL statements the block sends to the database, in order (the list grows as it runs)."""
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", remember)

@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 from hypothesis import settings as hypothesis_settings
 
 from config import TestingConfig, normalise_database_url
@@ -189,3 +191,25 @@ def empty_database_url(request, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+@contextmanager
+def migrated(database_url: str, revision: str = "head") -> Iterator[Flask]:
+    """An app context on the empty database ``database_url`` (see ``empty_database_url``),
+    upgraded to ``revision``; its engine is disposed of at the end."""
+
+    class Fresh(TestingConfig):
+        def __init__(self) -> None:
+            super().__init__()
+            self.SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Fresh)
+    with app.app_context():
+        try:
+            upgrade(directory=MIGRATIONS, revision=revision)
+            yield app
+        finally:
+            db.engine.dispose()

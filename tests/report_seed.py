@@ -28,24 +28,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from outcome_monitor.models import EntryMode, Episode, EpisodeStatus, User
-from outcome_monitor.services import care, measures
+from outcome_monitor.models import Episode, EpisodeStatus, User
+from outcome_monitor.services import care
+from tests.builders import phq9_sessions, record_sessions
 from tests.conftest import World
 
 PERIOD = (date(2026, 1, 1), date(2026, 12, 31))
 NORTH_PRE = [18, 12, 15, 8, 10, 20, 16, 11]
 NORTH_POST = [8, 9, 16, 2, 17, 13, 4, 12]
-
-
-def phq9(total: int) -> dict[str, float]:
-    """Answers summing to ``total`` on items 1-8 (item 9, the risk item, at 0)."""
-    answers = {str(i): 0.0 for i in range(1, 10)}
-    left = total
-    for i in range(1, 9):
-        answers[str(i)] = float(min(3, left))
-        left -= int(answers[str(i)])
-    assert left == 0
-    return answers
 
 
 def course(
@@ -62,18 +52,8 @@ def course(
     None)."""
     client = care.create_client(code=code, therapist=therapist, by=therapist)
     episode = care.open_episode(client=client, opened_on=opened, by=therapist)
-    on = opened
-    for total in scores:
-        session = care.record_session(episode=episode, session_date=on, attended=True, by=therapist)
-        measures.record_administration(
-            episode=episode,
-            session=session,
-            instrument_code="phq9",
-            answers=phq9(total),
-            entry_mode=EntryMode.THERAPIST,
-            by=therapist,
-        )
-        on += timedelta(weeks=1)
+    record_sessions(episode, *phq9_sessions(*scores), by=therapist, start=opened)
+    on = opened + timedelta(weeks=len(scores))
     for _ in range(missed):
         care.record_session(episode=episode, session_date=on, attended=False, by=therapist)
         on += timedelta(weeks=1)

@@ -5,19 +5,15 @@ throwaway PostgreSQL database."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from config import TestingConfig
-from outcome_monitor import create_app
 from outcome_monitor.extensions import db
 from outcome_monitor.models.types import UTCDateTime
+from tests.conftest import MIGRATIONS, migrated
 
-ROOT = Path(__file__).resolve().parents[1]
-MIGRATIONS = str(ROOT / "migrations")
 AT = datetime(2026, 10, 1, 9, 15, tzinfo=UTC)
 INTERRUPTED = "the run stopped before it recorded whether the email was sent"
 LONG = "x" * 300
@@ -101,26 +97,18 @@ def _rows(*columns: str) -> dict[int, tuple[object, ...]]:
 def test_outcomes_become_states_and_reasons_and_come_back_on_downgrade(
     empty_database_url: str,
 ) -> None:
-    class Fresh(TestingConfig):
-        def __init__(self) -> None:
-            super().__init__()
-            self.SQLALCHEMY_DATABASE_URI = empty_database_url
-
-    app = create_app(Fresh)
-    with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="0012_list_indexes")
+    with migrated(empty_database_url, "0012_list_indexes"):
         made = _seed()
         upgrade(directory=MIGRATIONS, revision="0013_link_schedule_state")
-        migrated = _rows("state", "reason")
+        upgraded = _rows("state", "reason")
         downgrade(directory=MIGRATIONS, revision="0012_list_indexes")
         restored = _rows("outcome")
-        db.engine.dispose()
 
     expected = {
         schedule_id: ("pending", None) if outcome == "pending" else CASES[outcome]
         for schedule_id, outcome in made.items()
     }
-    assert migrated == expected
+    assert upgraded == expected
     unchanged = {i: o for i, o in made.items() if o is not None and o != "pending"}
     assert {i: restored[i][0] for i in unchanged} == unchanged
     pending = next(i for i, o in made.items() if o == "pending")

@@ -6,18 +6,12 @@ TEST_DATABASE_URL points at PostgreSQL.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
 
-from config import TestingConfig
-from outcome_monitor import create_app
 from outcome_monitor.extensions import db
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import migrated
 
 
 def test_migrations_have_exactly_one_head(app) -> None:
@@ -26,16 +20,7 @@ def test_migrations_have_exactly_one_head(app) -> None:
 
 
 def test_upgrade_head_on_an_empty_database_matches_the_models(empty_database_url: str) -> None:
-    class Fresh(TestingConfig):
-        def __init__(self) -> None:
-            super().__init__()
-            self.SQLALCHEMY_DATABASE_URI = empty_database_url
-
-    app = create_app(Fresh)
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            diff = compare_metadata(context, db.metadata)
-        db.engine.dispose()
+    with migrated(empty_database_url), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import (
@@ -19,6 +22,9 @@ from outcome_monitor.models import (
     team_supervisor,
 )
 from outcome_monitor.services import NotFound
+
+# The rows that belong to one episode and are seen by whoever may see the episode's client.
+_EpisodeRow = TypeVar("_EpisodeRow", Administration, Alert, HandOver, LinkSchedule, TherapySession)
 
 
 def visible_therapist_ids(user: User) -> sa.Select[int]:
@@ -55,50 +61,42 @@ def administration_for(user: User, administration_id: int) -> Administration:
     """The administration, or NotFound when it does not exist or ``user`` may not see its
     client (the treating therapist and the supervisors of the therapist's team may; admins
     never: scores are clinical data)."""
-    administration = db.session.get(Administration, administration_id)
-    if administration is None:
-        raise NotFound(_l("No such score."))
-    get_episode(user, administration.episode_id)
-    return administration
+    return _episode_row(user, Administration, administration_id, _l("No such score."))
 
 
 def alert_for(user: User, alert_id: int) -> Alert:
     """The alert, or NotFound when it does not exist or ``user`` may not see its client."""
-    alert = db.session.get(Alert, alert_id)
-    if alert is None:
-        raise NotFound(_l("No such alert."))
-    get_episode(user, alert.episode_id)
-    return alert
+    return _episode_row(user, Alert, alert_id, _l("No such alert."))
 
 
 def handover_for(user: User, handover_id: int) -> HandOver:
     """The tablet hand-over, or NotFound when it does not exist or ``user`` may not see its
     client."""
-    handover = db.session.get(HandOver, handover_id)
-    if handover is None:
-        raise NotFound(_l("No such hand-over."))
-    get_episode(user, handover.episode_id)
-    return handover
+    return _episode_row(user, HandOver, handover_id, _l("No such hand-over."))
 
 
 def schedule_for(user: User, schedule_id: int) -> LinkSchedule:
     """The scheduled link, or NotFound when it does not exist or ``user`` may not see its
     client."""
-    schedule = db.session.get(LinkSchedule, schedule_id)
-    if schedule is None:
-        raise NotFound(_l("No such scheduled link."))
-    get_episode(user, schedule.episode_id)
-    return schedule
+    return _episode_row(user, LinkSchedule, schedule_id, _l("No such scheduled link."))
 
 
 def therapy_session_for(user: User, session_id: int) -> TherapySession:
     """The therapy session, or NotFound when it does not exist or ``user`` may not see its
     client."""
-    session = db.session.get(TherapySession, session_id)
-    if session is None:
-        raise NotFound(_l("No such session."))
-    get_episode(user, session.episode_id)
-    return session
+    return _episode_row(user, TherapySession, session_id, _l("No such session."))
+
+
+def _episode_row(
+    user: User, model: type[_EpisodeRow], row_id: int, missing: LazyString
+) -> _EpisodeRow:
+    """The ``model`` row, or NotFound (``missing``) when it does not exist or ``user`` may not
+    see its episode's client."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(missing)
+    get_episode(user, row.episode_id)
+    return row
 
 
 def assignable_therapists(user: User) -> list[User]:

@@ -63,6 +63,14 @@ class ScoreRow(NamedTuple):
     session: SessionRow | None
     created_at: datetime | None
 
+    @property
+    def given_on(self) -> date:
+        """As ``Administration.given_on`` (``created_at`` is read only without a session)."""
+        if self.session is not None:
+            return self.session.date
+        assert self.created_at is not None
+        return self.created_at.date()
+
 
 def resolve_on_closure(*, episode: Episode, by: User | None, now: datetime) -> int:
     """Resolve the unresolved alerts of an episode that closed or dropped out (caller commits).
@@ -194,8 +202,8 @@ def scored(codes: Iterable[str]) -> ScoredQuery:
 
 
 def as_administrations(rows: list[ScoreRow]) -> list[Administration]:
-    """``feedback.numbered`` reads only ``total``, ``session`` (number, date) and
-    ``created_at``; a ``ScoreRow`` has exactly those, so the one numbering serves both."""
+    """``feedback.numbered`` reads only ``total``, ``session.number`` and ``given_on``; a
+    ``ScoreRow`` has exactly those, so the one numbering serves both."""
     return cast(list[Administration], rows)
 
 

@@ -265,13 +265,18 @@ class _Session:
 @dataclass(frozen=True, slots=True)
 class _Given:
     """What the status reads of an administration: ``feedback.numbered`` reads ``total``,
-    ``session`` (number, date) and ``created_at``, ``feedback.first_given`` the code. Plain
-    rows instead of ORM objects: a batch of 500 episodes has some 8,000 of them."""
+    ``session.number`` and ``given_on``, ``feedback.first_given`` the code. Plain rows instead
+    of ORM objects: a batch of 500 episodes has some 8,000 of them."""
 
     instrument_code: str
     total: float | None
     session: _Session | None
     created_at: datetime
+
+    @property
+    def given_on(self) -> date:
+        """As ``Administration.given_on``."""
+        return self.session.date if self.session else self.created_at.date()
 
 
 def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:

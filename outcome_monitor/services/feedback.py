@@ -83,8 +83,7 @@ def numbered(
         if first is None:
             first = number if number is not None and from_intake else 1
         index = last + 1 if number is None else max(number - first + 1, last, 1)
-        on = a.session.date if a.session else a.created_at.date()
-        numbered_points.append((a, ScorePoint(session=index, on=on, score=a.total)))
+        numbered_points.append((a, ScorePoint(session=index, on=a.given_on, score=a.total)))
         last = index
     return numbered_points
 

@@ -37,40 +37,57 @@ class ScheduledJob:
 
 def scheduled_jobs(timezone: tzinfo) -> tuple[ScheduledJob, ...]:
     return (
-        ScheduledJob(
-            id="refit_models",
-            description="Refit the expected-trajectory models from the closed episodes",
-            schedule="daily at 02:00",
-            trigger=CronTrigger(hour=2, minute=0, timezone=timezone),
-            quiet_limit=timedelta(hours=26),
+        _daily(
+            "refit_models",
+            "Refit the expected-trajectory models from the closed episodes",
+            hour=2,
+            minute=0,
+            timezone=timezone,
         ),
-        ScheduledJob(
-            id="escalate_alerts",
-            description="Escalate red and risk alerts left unacknowledged too long",
-            schedule="hourly at :05",
-            trigger=CronTrigger(minute=5, timezone=timezone),
-            quiet_limit=timedelta(hours=2),
+        _hourly(
+            "escalate_alerts",
+            "Escalate red and risk alerts left unacknowledged too long",
+            minute=5,
+            timezone=timezone,
         ),
-        ScheduledJob(
-            id="overdue_measures",
-            description="Raise or clear 'overdue outcome measure' alerts on active episodes",
-            schedule="hourly at :10",
-            trigger=CronTrigger(minute=10, timezone=timezone),
-            quiet_limit=timedelta(hours=2),
+        _hourly(
+            "overdue_measures",
+            "Raise or clear 'overdue outcome measure' alerts on active episodes",
+            minute=10,
+            timezone=timezone,
         ),
-        ScheduledJob(
-            id="send_scheduled_links",
-            description="Issue the links therapists scheduled for today; email them if possible",
-            schedule="hourly at :15",
-            trigger=CronTrigger(minute=15, timezone=timezone),
-            quiet_limit=timedelta(hours=2),
+        _hourly(
+            "send_scheduled_links",
+            "Issue the links therapists scheduled for today; email them if possible",
+            minute=15,
+            timezone=timezone,
         ),
-        ScheduledJob(
-            id="purge_expired_records",
-            description="Erase the clients whose episodes all closed longer ago than the "
+        _daily(
+            "purge_expired_records",
+            "Erase the clients whose episodes all closed longer ago than the "
             "retention period (RETENTION_YEARS)",
-            schedule="daily at 03:30",
-            trigger=CronTrigger(hour=3, minute=30, timezone=timezone),
-            quiet_limit=timedelta(hours=26),
+            hour=3,
+            minute=30,
+            timezone=timezone,
         ),
+    )
+
+
+def _daily(id_: str, description: str, *, hour: int, minute: int, timezone: tzinfo) -> ScheduledJob:
+    return ScheduledJob(
+        id=id_,
+        description=description,
+        schedule=f"daily at {hour:02d}:{minute:02d}",
+        trigger=CronTrigger(hour=hour, minute=minute, timezone=timezone),
+        quiet_limit=timedelta(hours=26),
+    )
+
+
+def _hourly(id_: str, description: str, *, minute: int, timezone: tzinfo) -> ScheduledJob:
+    return ScheduledJob(
+        id=id_,
+        description=description,
+        schedule=f"hourly at :{minute:02d}",
+        trigger=CronTrigger(minute=minute, timezone=timezone),
+        quiet_limit=timedelta(hours=2),
     )

@@ -67,21 +67,7 @@ def closed_episodes(
         raise NotFound(_l("This list names clients: it is not available here."))
     definition = report_measure(wanted.measure)
     closed = q.closed_ids(scope.therapist_ids, wanted.start, wanted.end)
-    query = (
-        sa.select(
-            Episode.id,
-            Client.code,
-            Episode.therapist_id,
-            User.display_name,
-            Episode.status,
-            Episode.opened_on,
-            Episode.closed_on,
-        )
-        .join(Client, Episode.client_id == Client.id)
-        .join(User, Episode.therapist_id == User.id)
-        .where(Episode.id.in_(closed))
-        .order_by(*_order(sort))
-    )
+    query = q.episode_row_query(closed).order_by(*_order(sort))
     if ending is not None:
         query = query.where(Episode.status == ending)
     found = paging.paginate_rows(query, page)
@@ -93,7 +79,7 @@ def closed_episodes(
         flagged = _flagged(ids)
         result = []
         for r in rows:
-            row = q.EpisodeRow(r[0], r[1], r[2], r[3], EpisodeStatus(r[4]), r[5], r[6])
+            row = q.episode_row(r)
             given = tuple(scores.get(row.episode_id, ()))
             outcome = (
                 episode_outcome(rules, pre=given[0], post=given[-1]) if len(given) > 1 else None

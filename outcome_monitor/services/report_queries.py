@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -69,7 +70,14 @@ def open_ids(therapists: sa.Select[int]) -> sa.Select[int]:
 
 def episode_rows(ids: sa.Select[int]) -> list[EpisodeRow]:
     """The episodes with their client's code and their therapist's name, in closing order."""
-    rows = db.session.execute(
+    rows = db.session.execute(episode_row_query(ids).order_by(Episode.closed_on, Episode.id))
+    return [episode_row(r) for r in rows]
+
+
+def episode_row_query(ids: sa.Select[int]) -> sa.Select[*tuple[Any, ...]]:
+    """The columns of an ``EpisodeRow`` (see ``episode_row``) for the episodes ``ids``,
+    unordered."""
+    return (
         sa.select(
             Episode.id,
             Client.code,
@@ -82,9 +90,12 @@ def episode_rows(ids: sa.Select[int]) -> list[EpisodeRow]:
         .join(Client, Episode.client_id == Client.id)
         .join(User, Episode.therapist_id == User.id)
         .where(Episode.id.in_(ids))
-        .order_by(Episode.closed_on, Episode.id)
     )
-    return [EpisodeRow(r[0], r[1], r[2], r[3], EpisodeStatus(r[4]), r[5], r[6]) for r in rows]
+
+
+def episode_row(row: sa.Row[*tuple[Any, ...]]) -> EpisodeRow:
+    """A row of ``episode_row_query``."""
+    return EpisodeRow(row[0], row[1], row[2], row[3], EpisodeStatus(row[4]), row[5], row[6])
 
 
 def scores(ids: sa.Select[int], code: str) -> dict[int, list[float]]:
@@ -127,6 +138,11 @@ class GivenScore:
     total: float | None
     session: SessionRef | None
     created_at: datetime
+
+    @property
+    def given_on(self) -> date:
+        """As ``Administration.given_on``."""
+        return self.session.date if self.session else self.created_at.date()
 
 
 def given_scores(ids: sa.Select[int], code: str) -> dict[int, list[GivenScore]]:

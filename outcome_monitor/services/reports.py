@@ -310,7 +310,7 @@ def _open_snapshot(
     model = feedback.model_in_use(definition.code).model
     colours: Counter[str] = Counter()
     for given in q.given_scores(ids, definition.code).values():
-        # history() reads only total, session.number, session.date and created_at.
+        # history() reads only total, session.number and given_on.
         points = feedback.history(cast(Sequence[Administration], given))
         if points:
             colours[str(track_reading(model, rules, history=points).status)] += 1

@@ -9,11 +9,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+
+def _spelled(template: str) -> Callable[..., str]:
+    """A compiler that writes the function's arguments into ``template`` (at ``{}``)."""
+
+    def compile_(element: FunctionElement[Any], compiler: Any, **kw: Any) -> str:
+        return template.format(compiler.process(element.clauses, **kw))
+
+    return compile_
 
 
 class utc_date(FunctionElement[Any]):  # lower case: it reads as the SQL function it renders
@@ -22,19 +32,9 @@ class utc_date(FunctionElement[Any]):  # lower case: it reads as the SQL functio
     name = "utc_date"
 
 
-@compiles(utc_date)
-def _utc_date_default(element: utc_date, compiler: Any, **kw: Any) -> str:
-    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
-
-
-@compiles(utc_date, "sqlite")
-def _utc_date_sqlite(element: utc_date, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(utc_date, "postgresql")
-def _utc_date_postgresql(element: utc_date, compiler: Any, **kw: Any) -> str:
-    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
+compiles(utc_date)(_spelled("CAST({} AS DATE)"))
+compiles(utc_date, "sqlite")(_spelled("date({})"))
+compiles(utc_date, "postgresql")(_spelled("CAST(({}) AT TIME ZONE 'UTC' AS DATE)"))
 
 
 class least(FunctionElement[Any]):
@@ -42,11 +42,5 @@ class least(FunctionElement[Any]):
     name = "least"
 
 
-@compiles(least)
-def _least_default(element: least, compiler: Any, **kw: Any) -> str:
-    return f"least({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(least, "sqlite")
-def _least_sqlite(element: least, compiler: Any, **kw: Any) -> str:
-    return f"min({compiler.process(element.clauses, **kw)})"
+compiles(least)(_spelled("least({})"))
+compiles(least, "sqlite")(_spelled("min({})"))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from outcome_monitor.models import Client, Episode, Role
 from outcome_monitor.services import NotFound, access
+from outcome_monitor.services.clock import service_today
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +34,11 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 
 clinical_required = roles_required(Role.THERAPIST, Role.SUPERVISOR)
+
+
+def clinic_today() -> date:
+    """Today in the service's time zone (``SERVICE_TIMEZONE``), not the server's."""
+    return service_today(current_app)
 
 
 def client_or_404(client_id: int) -> Client:

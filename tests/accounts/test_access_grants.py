@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -12,6 +10,7 @@ from flask.testing import FlaskClient
 from outcome_monitor.extensions import db
 from outcome_monitor.models import AccessGrant, GrantKind, Role
 from outcome_monitor.services import access_grants, accounts, invitations
+from tests.builders import count_statements
 from tests.conftest import PASSWORD, World, login
 
 NOTICES = "/account/access-notices"
@@ -139,23 +138,9 @@ def test_the_access_report_rejects_a_bad_page(login_as, world: World) -> None:
         assert client.get(f"/access-report?page={page}").status_code == 404
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
-
-
 def _report_queries(client: FlaskClient) -> int:
     db.session.expire_all()
-    with _counted() as statements:
+    with count_statements() as statements:
         assert client.get("/access-report").status_code == 200
     return len(statements)
 

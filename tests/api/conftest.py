@@ -10,8 +10,9 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from outcome_monitor.models import EntryMode, Episode, TokenScope, User
-from outcome_monitor.services import api_tokens, care, measures
+from outcome_monitor.models import Episode, TokenScope, User
+from outcome_monitor.services import api_tokens
+from tests.builders import record_sessions
 
 NOW = datetime.now(UTC)
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
@@ -64,27 +65,7 @@ def assert_problem(response: TestResponse, status: int) -> dict[str, Any]:
     return body
 
 
-def phq9(total: int, item9: int = 0) -> dict[str, float]:
-    """PHQ-9 answers summing to ``total`` with item 9 as given."""
-    answers = {str(i): 0.0 for i in range(1, 10)}
-    answers["9"] = float(item9)
-    left = total - item9
-    for i in range(1, 9):
-        answers[str(i)] = float(min(3, left))
-        left -= int(answers[str(i)])
-    assert left == 0
-    return answers
-
-
 def give(episode: Episode, by: User, answers: dict[str, float], weeks: int) -> None:
     """A session and a PHQ-9 in it, recorded through the service (as the web form does)."""
     on = episode.opened_on + timedelta(weeks=weeks)
-    session = care.record_session(episode=episode, session_date=on, attended=True, by=by)
-    measures.record_administration(
-        episode=episode,
-        session=session,
-        instrument_code="phq9",
-        answers=answers,
-        entry_mode=EntryMode.THERAPIST,
-        by=by,
-    )
+    record_sessions(episode, (("phq9", answers),), by=by, start=on)

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import AuditEvent, AuditOutcome, TokenScope
-from tests.api.conftest import issue, phq9
+from tests.api.conftest import issue
+from tests.builders import phq9
 from tests.conftest import World
 
 

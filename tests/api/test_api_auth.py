@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from outcome_monitor.models import Administration, TokenScope
 from outcome_monitor.web.helpers import clinical_required
-from tests.api.conftest import assert_problem, bearer, issue, phq9
+from tests.api.conftest import assert_problem, bearer, issue
+from tests.builders import phq9
 from tests.conftest import World, count
 
 

@@ -22,7 +22,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration
-from tests.api.conftest import bearer, give, issue, phq9
+from tests.api.conftest import bearer, give, issue
+from tests.builders import phq9
 from tests.conftest import World
 
 CHECKS = [not_a_server_error, response_schema_conformance]

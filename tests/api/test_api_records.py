@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -11,7 +9,8 @@ import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.services import care
-from tests.api.conftest import assert_problem, give, issue, phq9
+from tests.api.conftest import assert_problem, give, issue
+from tests.builders import count_statements, phq9
 from tests.conftest import World
 
 
@@ -134,23 +133,9 @@ def test_sessions_are_listed_by_number(api, world: World) -> None:
     assert [s["number"] for s in body["items"]] == [1, 2]
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _list_queries(api, secret: str, path: str) -> int:  # type: ignore[no-untyped-def]
     db.session.expire_all()
-    with _counted() as statements:
+    with count_statements() as statements:
         assert api("GET", path, secret).status_code == 200
     return len(statements)
 

@@ -16,7 +16,8 @@ from outcome_monitor.models import (
     TokenScope,
 )
 from outcome_monitor.services import care
-from tests.api.conftest import assert_problem, issue, phq9
+from tests.api.conftest import assert_problem, issue
+from tests.builders import phq9
 from tests.conftest import World, count
 
 

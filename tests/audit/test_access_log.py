@@ -13,6 +13,7 @@ from outcome_monitor.extensions import db
 from outcome_monitor.models import AuditEvent, AuditOutcome
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import audit
+from tests.builders import count_statements
 from tests.conftest import World
 
 
@@ -101,16 +102,8 @@ def _add_views(world: World, n: int) -> None:
 
 
 def _queries(app: Flask, client, path: str) -> int:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    with count_statements() as seen:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
     return len(seen)
 
 

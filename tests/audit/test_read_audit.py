@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +13,7 @@ from outcome_monitor.extensions import db
 from outcome_monitor.models import AuditEvent, AuditOutcome, EntryMode, TokenScope
 from outcome_monitor.services import api_tokens, measures
 from outcome_monitor.web import read_audit
+from tests.builders import count_statements
 from tests.conftest import World
 
 PHQ9 = {str(i): 1.0 for i in range(1, 10)}
@@ -30,20 +29,6 @@ def events(action: str | None = None) -> list[AuditEvent]:
 def reads() -> list[AuditEvent]:
     """The events written by the read audit (they carry the request's method and path)."""
     return [e for e in events() if "path" in e.details and "method" in e.details]
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _score(world: World) -> int:
@@ -172,7 +157,7 @@ def test_a_read_costs_one_statement_and_no_extra_query(app: Flask, login_as, wor
     client = login_as(world.alice)
     path = f"/clients/{world.alices_client.id}"
     client.get(path)  # warm caches (settings, instruments)
-    with statements(app) as seen:
+    with count_statements() as seen:
         client.get(path)
     audit_statements = [s for s in seen if "audit_event" in s]
     assert len(audit_statements) == 1

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from flask.testing import FlaskClient
 
-from outcome_monitor.extensions import db
 from outcome_monitor.fhir import codes
 from outcome_monitor.services import care
+from tests.builders import count_statements
 from tests.conftest import World
 from tests.fhir.conftest import History, entries, record
 
@@ -199,16 +198,8 @@ def test_paging_links(as_user, world: World, history: History) -> None:
 
 
 def _count_queries(client: FlaskClient, url: str) -> int:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_statements() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

@@ -4,17 +4,13 @@ on SQLite and (with a PostgreSQL TEST_DATABASE_URL) on a throwaway PostgreSQL da
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from config import TestingConfig
-from outcome_monitor import create_app
 from outcome_monitor.extensions import db
+from tests.conftest import MIGRATIONS, migrated
 
-ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS = str(ROOT / "migrations")
 OPENED = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -68,14 +64,7 @@ def _seed() -> dict[str, int]:
 def test_upgrade_resolves_orphaned_alerts_and_downgrade_keeps_them(
     empty_database_url: str,
 ) -> None:
-    class Fresh(TestingConfig):
-        def __init__(self) -> None:
-            super().__init__()
-            self.SQLALCHEMY_DATABASE_URI = empty_database_url
-
-    app = create_app(Fresh)
-    with app.app_context():
-        upgrade(directory=MIGRATIONS, revision="0010_corrections")
+    with migrated(empty_database_url, "0010_corrections"):
         ids = _seed()
         upgrade(directory=MIGRATIONS, revision="0011_closed_episode_alerts")
         alerts = _table("alert")
@@ -93,7 +82,6 @@ def test_upgrade_resolves_orphaned_alerts_and_downgrade_keeps_them(
             still = connection.scalar(
                 sa.select(alerts.c.status).where(alerts.c.id == ids["imported_open"])
             )
-        db.engine.dispose()
     for key in ("closed_open", "closed_acknowledged", "imported_open"):
         assert rows[ids[key]].status == "resolved" and rows[ids[key]].resolved_automatically
         assert rows[ids[key]].resolved_at is not None

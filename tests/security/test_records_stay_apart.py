@@ -20,6 +20,7 @@ from outcome_monitor.models import Administration, EntryMode, Episode, HandOverS
 from outcome_monitor.services import drafts, links, measures, submissions
 from outcome_monitor.services import handover as handovers
 from outcome_monitor.services.submissions import ForeignSubmission
+from tests.builders import count_statements
 from tests.conftest import World, count
 
 NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
@@ -204,19 +205,11 @@ def test_a_token_of_the_same_therapists_other_episode_is_refused(login_as, world
 
 
 def test_a_key_of_100000_characters_is_refused_before_the_database(login_as, world: World) -> None:
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
     client = login_as(world.alice)
-    sa.event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with count_statements() as statements:
         response = client.post(
             form_url(alices(world)), data=PHQ9_FORM | {"submission_key": "k" * 100_000}
         )
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", remember)
     assert response.status_code == 400
     assert REFUSED in response.get_data(as_text=True)
     assert not any("k" * 100 in str(s) for s in statements)

@@ -20,7 +20,7 @@ from outcome_monitor.models import (
     EpisodeStatus,
 )
 from outcome_monitor.services import ServiceError, alert_batches, alerting, care, measures
-from tests.builders import give_score, phq9, week_date
+from tests.builders import count_statements, give_score, phq9, week_date
 from tests.conftest import World, count
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -111,16 +111,8 @@ def test_closing_refreshes_the_stored_status_and_runs_one_update(world: World) -
     episode = world.alices_client.current_episode
     for type_ in ("risk_item", "not_on_track", "low_alliance"):
         _alert(episode, type_, NOW, severity="red" if type_ == "not_on_track" else None)
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with count_statements() as statements:
         _close(world, episode)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", remember)
     assert sum(s.lstrip().upper().startswith("UPDATE ALERT") for s in statements) == 1
     stored = db.session.get_one(CaseStatus, episode.id)
     assert stored.open_alerts == 0 and stored.open_reasons == []
@@ -256,16 +248,8 @@ def test_overdue_check_counts_sessions_and_ignores_voided_and_non_outcome_scores
 
 def test_overdue_check_runs_a_fixed_number_of_queries_per_batch(world: World) -> None:
     def queries(n_episodes: int) -> int:
-        seen: list[str] = []
-
-        def remember(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-            seen.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", remember)
-        try:
+        with count_statements() as seen:
             alerting.check_overdue(today=week_date(1), now=NOW, batch_size=1000)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", remember)
         return len(seen)
 
     _episodes(world, 5)

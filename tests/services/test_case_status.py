@@ -12,10 +12,8 @@ from outcome_monitor.models import (
     Alert,
     AlertStatus,
     Client,
-    EntryMode,
     Episode,
     EpisodeStatus,
-    User,
 )
 from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.services import (
@@ -24,11 +22,17 @@ from outcome_monitor.services import (
     care,
     case_status,
     feedback,
-    measures,
     refit,
     settings_changes,
 )
-from tests.builders import insert_closed_episodes, phq9, srs
+from tests.builders import (
+    insert_closed_episodes,
+    new_episode,
+    phq9,
+    phq9_sessions,
+    record_sessions,
+    srs,
+)
 from tests.conftest import World, count
 from tests.fhir.conftest import bundle, response, run
 from tests.services import import_files
@@ -60,32 +64,6 @@ def _unresolved(episode: Episode) -> list[Alert]:
     )
 
 
-def _episode(world: World, code: str, therapist: User | None = None) -> Episode:
-    by = therapist or world.alice
-    client = care.create_client(code=code, therapist=by, by=by)
-    return care.open_episode(client=client, opened_on=START, by=by)
-
-
-def _sessions(world: World, episode: Episode, *given: list[tuple[str, dict[str, float]]]) -> None:
-    """One attended session per argument, each giving the (code, answers) listed."""
-    for week, scores in enumerate(given):
-        session = care.record_session(
-            episode=episode,
-            session_date=START + timedelta(weeks=week),
-            attended=True,
-            by=world.alice,
-        )
-        for code, answers in scores:
-            measures.record_administration(
-                episode=episode,
-                session=session,
-                instrument_code=code,
-                answers=answers,
-                entry_mode=EntryMode.THERAPIST,
-                by=world.alice,
-            )
-
-
 def _gad7(total: int) -> dict[str, float]:
     answers = {str(i): 0.0 for i in range(1, 8)}
     left = total
@@ -113,8 +91,8 @@ def _varied(world: World) -> list[Episode]:
     }
     episodes = [world.alices_client.current_episode]
     for code, given in made.items():
-        episode = _episode(world, code)
-        _sessions(world, episode, *given)
+        episode = new_episode(world.alice, code)
+        record_sessions(episode, *given, by=world.alice)
         episodes.append(episode)
     acknowledged = episodes[1]
     card = attention.episode_card(acknowledged)
@@ -187,10 +165,10 @@ def test_refresh_keeps_the_primary_measure_and_its_last_score(world: World) -> N
 
 
 def test_a_score_refreshes_the_status_in_its_transaction(world: World) -> None:
-    episode = _episode(world, "S-001")
+    episode = new_episode(world.alice, "S-001")
     assert _stored(episode).colour == "grey"
 
-    _sessions(world, episode, [("phq9", phq9(12))], [("phq9", phq9(19))])
+    record_sessions(episode, *phq9_sessions(12, 19), by=world.alice)
 
     db.session.expire_all()
     row = _stored(episode)
@@ -199,8 +177,8 @@ def test_a_score_refreshes_the_status_in_its_transaction(world: World) -> None:
 
 
 def test_acknowledging_and_resolving_refresh_the_status(world: World) -> None:
-    episode = _episode(world, "S-002")
-    _sessions(world, episode, [("phq9", phq9(14, item9=2))])
+    episode = new_episode(world.alice, "S-002")
+    record_sessions(episode, [("phq9", phq9(14, item9=2))], by=world.alice)
     assert _stored(episode).open_alerts == 1
     card = attention.episode_card(episode)
     assert card is not None
@@ -226,8 +204,8 @@ def test_acknowledging_and_resolving_refresh_the_status(world: World) -> None:
 
 
 def test_resolving_one_alert_refreshes_the_status(world: World) -> None:
-    episode = _episode(world, "S-003")
-    _sessions(world, episode, [("phq9", phq9(14, item9=2))])
+    episode = new_episode(world.alice, "S-003")
+    record_sessions(episode, [("phq9", phq9(14, item9=2))], by=world.alice)
     (alert,) = _unresolved(episode)
 
     alerting.resolve_alert(alert=alert, note="assessed", by=world.alice, now=NOW)
@@ -237,8 +215,8 @@ def test_resolving_one_alert_refreshes_the_status(world: World) -> None:
 
 
 def test_closing_and_opening_episodes_refresh_the_status(world: World) -> None:
-    episode = _episode(world, "S-004")
-    _sessions(world, episode, [("phq9", phq9(12))], [("phq9", phq9(19))])
+    episode = new_episode(world.alice, "S-004")
+    record_sessions(episode, *phq9_sessions(12, 19), by=world.alice)
     before = _stored(episode).updated_at
 
     care.close_episode(
@@ -289,7 +267,7 @@ def test_refresh_many_only_flushes(world: World) -> None:
 
 
 def test_missing_episode_ids_lists_episodes_without_a_row(world: World) -> None:
-    other = _episode(world, "S-005")
+    other = new_episode(world.alice, "S-005")
     db.session.execute(sa.delete(CaseStatus).where(CaseStatus.episode_id == other.id))
 
     assert list(db.session.scalars(case_status.missing_episode_ids())) == [other.id]
@@ -301,8 +279,8 @@ def test_the_prognosis_is_stored_under_a_fitted_method(world: World) -> None:
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
     refit.refit_models(now=NOW)
-    episode = _episode(world, "P-001")
-    _sessions(world, episode, [("phq9", phq9(19))], [("phq9", phq9(17))], [("phq9", phq9(18))])
+    episode = new_episode(world.alice, "P-001")
+    record_sessions(episode, *phq9_sessions(19, 17, 18), by=world.alice)
 
     row = case_status.refresh(episode)
 
@@ -315,8 +293,8 @@ def test_the_prognosis_is_stored_under_a_fitted_method(world: World) -> None:
 
 
 def test_no_prognosis_under_the_rational_method(world: World) -> None:
-    episode = _episode(world, "P-002")
-    _sessions(world, episode, [("phq9", phq9(19))], [("phq9", phq9(17))])
+    episode = new_episode(world.alice, "P-002")
+    record_sessions(episode, *phq9_sessions(19, 17), by=world.alice)
 
     row = case_status.refresh(episode)
 
@@ -349,7 +327,7 @@ def _columns(row: CaseStatus) -> tuple[object, ...]:
 
 
 def test_refresh_status_command_fills_every_episode(world: World, runner) -> None:  # type: ignore[no-untyped-def]
-    _episode(world, "S-006")
+    new_episode(world.alice, "S-006")
     db.session.execute(sa.delete(CaseStatus))
     db.session.commit()
 
@@ -361,7 +339,7 @@ def test_refresh_status_command_fills_every_episode(world: World, runner) -> Non
 
 
 def test_refresh_status_missing_only_fills_the_gaps(world: World, runner) -> None:  # type: ignore[no-untyped-def]
-    other = _episode(world, "S-007")
+    other = new_episode(world.alice, "S-007")
     db.session.execute(sa.delete(CaseStatus).where(CaseStatus.episode_id == other.id))
     db.session.commit()
 
@@ -374,8 +352,8 @@ def test_refresh_status_missing_only_fills_the_gaps(world: World, runner) -> Non
 
 def test_a_refit_refreshes_the_active_episodes_on_its_measure(world: World) -> None:
     insert_closed_episodes(world.alice, n=30)
-    episode = _episode(world, "R-ACTIVE")
-    _sessions(world, episode, [("phq9", phq9(19))], [("phq9", phq9(17))], [("phq9", phq9(18))])
+    episode = new_episode(world.alice, "R-ACTIVE")
+    record_sessions(episode, *phq9_sessions(19, 17, 18), by=world.alice)
     settings_changes.update_settings(
         changes={"empirical_min_episodes": 20, "trajectory_method": "empirical"}, by=world.ada
     )
@@ -391,8 +369,8 @@ def test_a_refit_refreshes_the_active_episodes_on_its_measure(world: World) -> N
 
 
 def test_a_threshold_override_refreshes_the_colours(world: World) -> None:
-    episode = _episode(world, "O-001")
-    _sessions(world, episode, [("phq9", phq9(12))], [("phq9", phq9(19))])
+    episode = new_episode(world.alice, "O-001")
+    record_sessions(episode, *phq9_sessions(12, 19), by=world.alice)
     assert _stored(episode).colour == "red"
 
     settings_changes.override_threshold(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -29,45 +29,21 @@ from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.services import (
     NotFound,
     ServiceError,
-    care,
     charting,
     corrections,
     exporting,
     feedback,
     instruments,
-    measures,
     report_scope,
     reports,
 )
 from outcome_monitor.services.corrections import AlreadyVoided
 from outcome_monitor.services.reports import ReportRequest
-from tests.builders import phq9
+from tests.builders import give_score, mistaken_high, phq9, week_date
 from tests.conftest import World, count
 from tests.report_seed import PERIOD, seed
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-START = date(2026, 9, 1)
-
-
-def _give(world: World, week: int, answers: dict[str, float]) -> Administration:
-    episode = world.alices_client.current_episode
-    session = care.record_session(
-        episode=episode, session_date=START + timedelta(weeks=week), attended=True, by=world.alice
-    )
-    return measures.record_administration(
-        episode=episode,
-        session=session,
-        instrument_code="phq9",
-        answers=answers,
-        entry_mode=EntryMode.THERAPIST,
-        by=world.alice,
-    ).administration
-
-
-def _mistaken_high(world: World) -> Administration:
-    """Intake 12, then a mistyped 19: reliable deterioration and not on track (red)."""
-    _give(world, 0, phq9(12))
-    return _give(world, 1, phq9(19))
 
 
 def _open_types() -> set[str]:
@@ -103,7 +79,7 @@ def _snapshot() -> tuple[int, int, int, list[tuple[int, object]]]:
 
 
 def test_voiding_keeps_the_score_with_who_when_and_why(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     _void(world, mistaken, reason="  typed 19 for 9  ")
     db.session.expire_all()
     kept = db.session.get(Administration, mistaken.id)
@@ -122,7 +98,7 @@ def test_voiding_keeps_the_score_with_who_when_and_why(world: World) -> None:
 
 
 def test_a_voided_score_leaves_the_chart_history_and_status(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     assert _chart_scores(world) == [12, 19]
     _void(world, mistaken)
     assert _chart_scores(world) == [12]
@@ -139,7 +115,7 @@ def test_a_voided_score_leaves_the_chart_history_and_status(world: World) -> Non
 def test_voiding_a_mistaken_high_score_resolves_its_alerts_as_score_corrected(
     world: World,
 ) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     assert {"reliable_deterioration", "not_on_track"} <= _open_types()
     _void(world, mistaken)
     assert _open_types() == set()
@@ -153,7 +129,7 @@ def test_voiding_a_mistaken_high_score_resolves_its_alerts_as_score_corrected(
 
 
 def test_correcting_to_another_high_score_keeps_the_alert_on_the_correction(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     before = db.session.scalar(sa.select(Alert).where(Alert.type == "reliable_deterioration"))
     assert before is not None
     replacement = _correct(world, mistaken, 20)
@@ -164,7 +140,7 @@ def test_correcting_to_another_high_score_keeps_the_alert_on_the_correction(worl
 
 
 def test_correcting_to_a_plausible_score_resolves_the_alerts(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     replacement = _correct(world, mistaken, 11)
     assert _open_types() == set()
     assert _chart_scores(world) == [12, 11]
@@ -175,7 +151,7 @@ def test_correcting_to_a_plausible_score_resolves_the_alerts(world: World) -> No
 
 
 def test_a_correction_is_a_new_administration_in_the_same_place(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     replacement = _correct(world, mistaken, 11)
     assert replacement.id != mistaken.id and replacement.is_current
     assert (replacement.session_id, replacement.episode_id) == (
@@ -194,16 +170,16 @@ def test_a_correction_is_a_new_administration_in_the_same_place(world: World) ->
 
 
 def test_a_risk_alert_raised_by_a_voided_score_resolves(world: World) -> None:
-    _give(world, 0, phq9(12))
-    mistaken = _give(world, 1, phq9(12, item9=2))
+    give_score(world, "phq9", phq9(12), week_date(0))
+    mistaken = give_score(world, "phq9", phq9(12, item9=2), week_date(1)).administration
     assert "risk_item" in _open_types()
     _void(world, mistaken)
     assert "risk_item" not in _open_types()
 
 
 def test_a_risk_alert_stays_when_the_correction_also_triggers_it(world: World) -> None:
-    _give(world, 0, phq9(12))
-    mistaken = _give(world, 1, phq9(12, item9=2))
+    give_score(world, "phq9", phq9(12), week_date(0))
+    mistaken = give_score(world, "phq9", phq9(12, item9=2), week_date(1)).administration
     replacement = _correct(world, mistaken, 0, answers=phq9(13, item9=1))
     risk = db.session.scalar(sa.select(Alert).where(Alert.type == "risk_item"))
     assert risk is not None and risk.status != AlertStatus.RESOLVED
@@ -211,7 +187,7 @@ def test_a_risk_alert_stays_when_the_correction_also_triggers_it(world: World) -
 
 
 def test_the_supervisor_of_the_team_may_correct(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     replacement = _correct(world, mistaken, 11, user=world.sam)
     assert replacement.entered_by == world.sam
     assert db.session.get(Administration, mistaken.id).voided_by == world.sam  # type: ignore[union-attr]
@@ -219,7 +195,7 @@ def test_the_supervisor_of_the_team_may_correct(world: World) -> None:
 
 @pytest.mark.parametrize("who", ["carol", "bob", "ada"])
 def test_others_get_not_found_and_nothing_changes(world: World, who: str) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     before = _snapshot()
     user = getattr(world, who)
     with pytest.raises(NotFound):
@@ -240,7 +216,7 @@ def test_a_missing_score_is_not_found(world: World) -> None:
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501, "bad\x00reason"])
 def test_a_missing_or_unusable_reason_changes_nothing(world: World, reason: str) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     before = _snapshot()
     with pytest.raises(ServiceError):
         _void(world, mistaken, reason=reason)
@@ -251,7 +227,7 @@ def test_a_missing_or_unusable_reason_changes_nothing(world: World, reason: str)
 
 
 def test_voiding_twice_is_a_clear_error(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     _void(world, mistaken)
     before = _snapshot()
     with pytest.raises(AlreadyVoided, match="already voided by Alice on 2026-11-20"):
@@ -262,14 +238,14 @@ def test_voiding_twice_is_a_clear_error(world: World) -> None:
 
 
 def test_a_corrected_score_cannot_be_corrected_again(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     _correct(world, mistaken, 11)
     with pytest.raises(AlreadyVoided, match="already corrected"):
         _correct(world, mistaken, 10)
 
 
 def test_answers_that_cannot_be_scored_change_nothing(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     before = _snapshot()
     with pytest.raises(ServiceError):
         _correct(world, mistaken, 0, answers={"1": 1.0, "9": 0.0})
@@ -277,7 +253,7 @@ def test_answers_that_cannot_be_scored_change_nothing(world: World) -> None:
 
 
 def test_a_second_submit_of_the_same_correction_form_returns_the_first(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     key = "a" * 64
     first = _correct(world, mistaken, 11, submission_key=key)
     again = _correct(world, mistaken, 11, submission_key=key)
@@ -317,7 +293,7 @@ def test_reports_count_only_the_current_value(world: World) -> None:
 
 
 def test_the_export_writes_only_current_scores(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     _correct(world, mistaken, 11)
     out = io.StringIO()
     exporting.export_scores(out=out, name="scores.csv")
@@ -327,7 +303,7 @@ def test_the_export_writes_only_current_scores(world: World) -> None:
 
 
 def test_fhir_and_the_api_leave_voided_scores_out(world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     _void(world, mistaken)
     episode = world.alices_client.current_episode
     page = fhir_search.administrations(

@@ -11,7 +11,7 @@ from outcome_monitor.core.trajectories import ReferenceEpisode
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, Episode, EpisodeStatus
 from outcome_monitor.services import feedback, instruments, refit
-from tests.builders import insert_closed_episodes
+from tests.builders import count_statements, insert_closed_episodes
 from tests.conftest import World
 
 
@@ -36,16 +36,8 @@ def _per_episode(code: str) -> list[ReferenceEpisode]:
 
 
 def _statements(call) -> int:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def remember(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", remember)
-    try:
+    with count_statements() as seen:
         call()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", remember)
     return len(seen)
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,13 +12,12 @@ from outcome_monitor.core.alerts import AlertType
 from outcome_monitor.core.service_stats import wilson_interval
 from outcome_monitor.core.support import SupportAction
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert, EntryMode, Episode, EpisodeStatus
+from outcome_monitor.models import Alert, Episode, EpisodeStatus
 from outcome_monitor.services import (
     NotFound,
     alerting,
     attention,
     care,
-    measures,
     report_scope,
     reports,
 )
@@ -29,8 +26,9 @@ from outcome_monitor.services.report_json import report_json
 from outcome_monitor.services.report_scope import Audience
 from outcome_monitor.services.report_tables import build_tables, flat_rows, to_csv, visible_points
 from outcome_monitor.services.reports import ReportRequest
+from tests.builders import count_statements, give, phq9_sessions
 from tests.conftest import World
-from tests.report_seed import NORTH_POST, NORTH_PRE, PERIOD, course, phq9, seed
+from tests.report_seed import NORTH_POST, NORTH_PRE, PERIOD, course, seed
 
 PROGRESS = [AlertType.NOT_ON_TRACK, AlertType.RELIABLE_DETERIORATION, AlertType.NO_RELIABLE_CHANGE]
 
@@ -168,23 +166,8 @@ def test_escalations_are_counted(world: World) -> None:
 
 
 def _worsening_open_episode(world: World) -> Episode:
-    episode = world.alices_client.current_episode
+    episode = give(world, *phq9_sessions(10, 17))
     assert episode is not None
-    for week, total in enumerate((10, 17)):
-        session = care.record_session(
-            episode=episode,
-            session_date=date(2026, 9, 1) + timedelta(weeks=week),
-            attended=True,
-            by=world.alice,
-        )
-        measures.record_administration(
-            episode=episode,
-            session=session,
-            instrument_code="phq9",
-            answers=phq9(total),
-            entry_mode=EntryMode.THERAPIST,
-            by=world.alice,
-        )
     return episode
 
 
@@ -279,23 +262,9 @@ def test_unknown_or_disabled_measure_is_not_found(world: World) -> None:
         reports.build_report(scope, ReportRequest("nope", *PERIOD))
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _queries(world: World) -> int:
     db.session.expire_all()
-    with _counted() as statements:
+    with count_statements() as statements:
         report = _north(world, min_episodes=5)
         build_tables(report)
     return len(statements)

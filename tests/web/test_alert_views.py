@@ -4,8 +4,6 @@ episode with one acknowledgement, and the queue of flagged cases (one row per cl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,7 +11,7 @@ import sqlalchemy as sa
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Episode
 from outcome_monitor.services import alerting, attention, care
-from tests.builders import crisis, give_score, phq9, unchanged
+from tests.builders import count_statements, crisis, give_score, phq9, unchanged
 from tests.conftest import World
 
 LATER = datetime(2026, 10, 6, 9, 0, tzinfo=UTC)
@@ -234,23 +232,9 @@ def test_supervisor_queue_hides_other_teams(login_as, world: World) -> None:
     assert "A-001" not in login_as(world.carol).get("/alerts/").get_data(as_text=True)
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _queue_queries(client, expected_rows: int) -> int:  # type: ignore[no-untyped-def]
     db.session.expire_all()  # as a fresh request would: nothing already loaded
-    with _counted() as statements:
+    with count_statements() as statements:
         page = client.get("/alerts/")
     assert len(_queue_rows(page.get_data(as_text=True))) == expected_rows
     return len(statements)

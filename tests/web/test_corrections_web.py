@@ -6,40 +6,14 @@ Synthetic data only.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Administration, Alert, AlertStatus, AuditEvent, EntryMode
-from outcome_monitor.services import care, measures
-from tests.builders import phq9, unchanged
+from outcome_monitor.models import Administration, Alert, AlertStatus, AuditEvent
+from tests.builders import count_statements, give_score, mistaken_high, phq9, unchanged, week_date
 from tests.conftest import World, count
-
-START = date(2026, 9, 1)
-
-
-def _give(world: World, week: int, answers: dict[str, float]) -> Administration:
-    episode = world.alices_client.current_episode
-    session = care.record_session(
-        episode=episode, session_date=START + timedelta(weeks=week), attended=True, by=world.alice
-    )
-    return measures.record_administration(
-        episode=episode,
-        session=session,
-        instrument_code="phq9",
-        answers=answers,
-        entry_mode=EntryMode.THERAPIST,
-        by=world.alice,
-    ).administration
-
-
-def _mistaken_high(world: World) -> Administration:
-    _give(world, 0, phq9(12))
-    return _give(world, 1, phq9(19))
 
 
 def _form(answers: dict[str, float], **extra: object) -> dict[str, object]:
@@ -70,7 +44,7 @@ def _chart_y(client: Any, episode_id: int) -> list[float]:
 
 
 def test_the_score_page_offers_correct_and_void(login_as, world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     text = (
         login_as(world.alice).get(f"/clients/administrations/{mistaken.id}").get_data(as_text=True)
     )
@@ -82,7 +56,7 @@ def test_the_score_page_offers_correct_and_void(login_as, world: World) -> None:
 def test_voiding_strikes_the_score_through_everywhere_and_clears_the_chart(
     login_as, world: World
 ) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     episode_id = mistaken.episode_id
     client = login_as(world.alice)
     assert _chart_y(client, episode_id) == [12, 19]
@@ -102,7 +76,7 @@ def test_voiding_strikes_the_score_through_everywhere_and_clears_the_chart(
 
 
 def test_the_correction_form_is_the_score_form_prefilled(login_as, world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     text = (
         login_as(world.alice)
         .get(f"/clients/administrations/{mistaken.id}/correct")
@@ -117,7 +91,7 @@ def test_the_correction_form_is_the_score_form_prefilled(login_as, world: World)
 
 
 def test_correcting_replaces_the_score_and_links_both_ways(login_as, world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     client = login_as(world.alice)
     url = f"/clients/administrations/{mistaken.id}/correct"
     form_page = client.get(url).get_data(as_text=True)
@@ -145,7 +119,7 @@ def test_correcting_replaces_the_score_and_links_both_ways(login_as, world: Worl
 
 
 def test_a_missing_reason_is_a_form_error_and_nothing_changes(login_as, world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     client = login_as(world.alice)
     before = _state()
     void = client.post(f"/clients/administrations/{mistaken.id}/void", data={"reason": "  "})
@@ -164,7 +138,7 @@ def test_a_missing_reason_is_a_form_error_and_nothing_changes(login_as, world: W
 
 
 def test_voiding_twice_says_so_clearly(login_as, world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     client = login_as(world.alice)
     client.post(f"/clients/administrations/{mistaken.id}/void", data={"reason": "mistyped"})
     before = _state()
@@ -181,7 +155,7 @@ def test_voiding_twice_says_so_clearly(login_as, world: World) -> None:
 def test_other_therapists_and_the_admin_get_404_and_nothing_changes(client, world: World) -> None:
     from tests.conftest import login
 
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     before = _state()
     for user in (world.carol, world.bob, world.ada):
         client.post("/logout")
@@ -208,39 +182,25 @@ def test_a_missing_score_is_404(login_as, world: World) -> None:
 
 
 def test_the_reason_is_shown_as_text_never_as_markup(login_as, world: World) -> None:
-    mistaken = _mistaken_high(world)
+    mistaken = mistaken_high(world)
     client = login_as(world.alice)
     client.post(f"/clients/administrations/{mistaken.id}/void", data={"reason": "<b>oops</b>"})
     text = client.get(f"/clients/administrations/{mistaken.id}").get_data(as_text=True)
     assert "&lt;b&gt;oops&lt;/b&gt;" in text and "<b>oops</b>" not in text
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
-
-
 def test_the_client_page_runs_the_same_queries_for_1_and_4_voided_scores(
     login_as, world: World
 ) -> None:
     client = login_as(world.alice)
-    _give(world, 0, phq9(12))
+    give_score(world, "phq9", phq9(12), week_date(0))
     counts = []
     for week in range(1, 5):
-        mistaken = _give(world, week, phq9(19))
+        mistaken = give_score(world, "phq9", phq9(19), week_date(week)).administration
         client.post(f"/clients/administrations/{mistaken.id}/void", data={"reason": f"slip {week}"})
         if week in (1, 4):
             db.session.expire_all()
-            with _counted() as statements:
+            with count_statements() as statements:
                 page = client.get(f"/clients/{world.alices_client.id}")
             assert page.get_data(as_text=True).count("voided by Alice") == week
             counts.append(len(statements))

@@ -7,8 +7,6 @@ session, as a fresh request would."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -32,8 +30,8 @@ from outcome_monitor.models import (
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import accounts, alerting, attention, care, review_queue, supervision
 from outcome_monitor.services.paging import PAGE_SIZE
-from tests.api.conftest import give, issue, phq9
-from tests.builders import NOW, crisis, flagged_case, insert_closed_episodes
+from tests.api.conftest import give, issue
+from tests.builders import NOW, count_statements, crisis, flagged_case, insert_closed_episodes, phq9
 from tests.conftest import PASSWORD, World, count
 
 TODAY = date.today()
@@ -41,23 +39,9 @@ SIZES = (3, 40)
 REPORT_PERIOD = f"date_from=2025-01-01&date_to={TODAY.isoformat()}&measure=phq9"
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
-
-
 def _queries(client: FlaskClient, path: str, **headers: str) -> tuple[int, str]:
     db.session.expire_all()
-    with _counted() as statements:
+    with count_statements() as statements:
         response = client.get(path, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return len(statements), response.get_data(as_text=True)

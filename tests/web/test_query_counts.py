@@ -4,8 +4,6 @@ or a long one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -13,31 +11,17 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import EntryMode, Episode
-from outcome_monitor.services import care, measures
-from tests.builders import phq9, srs
+from outcome_monitor.models import Episode
+from outcome_monitor.services import care
+from tests.builders import count_statements, new_episode, phq9, phq9_sessions, record_sessions, srs
 from tests.conftest import World
 
 START = date(2026, 9, 1)
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", remember)
-
-
 def _statements(client: FlaskClient, method: str, path: str, **kwargs: object) -> int:
     db.session.expire_all()
-    with _counted() as statements:
+    with count_statements() as statements:
         response = client.open(path, method=method, **kwargs)  # type: ignore[arg-type]
     assert response.status_code in (200, 302), response.get_data(as_text=True)
     return len(statements)
@@ -46,30 +30,15 @@ def _statements(client: FlaskClient, method: str, path: str, **kwargs: object) -
 def _scored_client(world: World, code: str, scores: int, *, risk: bool = False) -> Episode:
     """A client of Alice with ``scores`` weekly PHQ-9 sessions (and an SRS each), deteriorating
     so that alerts are open; ``risk`` answers the risk item at the last one."""
-    client = care.create_client(code=code, therapist=world.alice, by=world.alice)
-    episode = care.open_episode(client=client, opened_on=START, by=world.alice)
-    for week in range(scores):
-        session = care.record_session(
-            episode=episode,
-            session_date=START + timedelta(weeks=week),
-            attended=True,
-            by=world.alice,
+    last = scores - 1
+    given = [
+        (
+            ("phq9", phq9(min(10 + week, 24), item9=1 if risk and week == last else 0)),
+            ("srs", srs(30.0 if week == last else 38.0)),
         )
-        last = week == scores - 1
-        total = min(10 + week, 24)
-        for code_, answers in (
-            ("phq9", phq9(total, item9=1 if risk and last else 0)),
-            ("srs", srs(30.0 if last else 38.0)),
-        ):
-            measures.record_administration(
-                episode=episode,
-                session=session,
-                instrument_code=code_,
-                answers=answers,
-                entry_mode=EntryMode.THERAPIST,
-                by=world.alice,
-            )
-    return episode
+        for week in range(scores)
+    ]
+    return record_sessions(new_episode(world.alice, code), *given, by=world.alice)
 
 
 def _caseload(world: World, n: int, start: int = 0) -> None:
@@ -123,24 +92,8 @@ def _steady_client(world: World, code: str, scores: int) -> Episode:
     """An intake of 10, then PHQ-9 20 at every session: the same open alerts from session 4
     on, however long the episode (so a new 20 changes the same rows in a short and a long
     episode, and only the length differs)."""
-    client = care.create_client(code=code, therapist=world.alice, by=world.alice)
-    episode = care.open_episode(client=client, opened_on=START, by=world.alice)
-    for week in range(scores):
-        session = care.record_session(
-            episode=episode,
-            session_date=START + timedelta(weeks=week),
-            attended=True,
-            by=world.alice,
-        )
-        measures.record_administration(
-            episode=episode,
-            session=session,
-            instrument_code="phq9",
-            answers=phq9(10 if week == 0 else 20),
-            entry_mode=EntryMode.THERAPIST,
-            by=world.alice,
-        )
-    return episode
+    totals = [10 if week == 0 else 20 for week in range(scores)]
+    return record_sessions(new_episode(world.alice, code), *phq9_sessions(*totals), by=world.alice)
 
 
 @pytest.mark.slow
@@ -164,8 +117,7 @@ def test_score_submission_queries_do_not_grow_with_the_scores(login_as, world: W
 
 def test_caseload_pages_hold_fifty_clients(login_as, world: World) -> None:
     for i in range(52):
-        client_ = care.create_client(code=f"N-{i:03}", therapist=world.alice, by=world.alice)
-        care.open_episode(client=client_, opened_on=START, by=world.alice)
+        new_episode(world.alice, f"N-{i:03}")
     client = login_as(world.alice)
 
     first = client.get("/clients/?sort=client").get_data(as_text=True)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from outcome_monitor.extensions import db
+from tests.builders import count_statements
 from tests.conftest import World
 from tests.report_seed import course, seed
 
@@ -206,23 +203,9 @@ def test_every_role_finds_the_report_in_the_menu(login_as, world: World) -> None
         client.get("/logout")
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _page_queries(client, world: World) -> int:  # type: ignore[no-untyped-def]
     db.session.expire_all()
-    with _counted() as statements:
+    with count_statements() as statements:
         response = client.get(f"/reports/outcomes?{PERIOD}&min_episodes=5")
     assert response.status_code == 200
     return len(statements)

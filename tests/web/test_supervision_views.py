@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -27,9 +25,11 @@ from outcome_monitor.services import (
     settings_changes,
     supervision,
 )
+from outcome_monitor.services.clock import service_today
 from tests.builders import (
     NOW,
     bobs_episode,
+    count_statements,
     crisis,
     flagged_case,
     insert_closed_episodes,
@@ -198,8 +198,9 @@ def test_a_review_round_trip_from_the_queue(login_as, world: World, three_cases)
     link = re.search(rf'href="(/supervision/episodes/{episode.id}/review\?next=[^"]+)"', queue)
     assert link is not None
     form = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    # the date defaults to today (read now: the module's TODAY may be from before midnight)
-    assert f'value="{date.today().isoformat()}"' in form
+    # the date defaults to the clinic's today (read now: the module's TODAY may be from before
+    # midnight, and the service's time zone need not be the server's)
+    assert f'value="{service_today(client.application).isoformat()}"' in form
     assert "Risk item" in form  # why the case is here
     next_url = re.search(r'name="next" type="hidden" value="([^"]+)"', form)
     assert next_url is not None and next_url.group(1).startswith("/alerts/?")
@@ -336,23 +337,9 @@ def test_a_follow_up_that_has_come_shows_in_the_queue(login_as, world: World) ->
 # ---- constant queries -------------------------------------------------------------------------
 
 
-@contextmanager
-def _counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
-
-
 def _queue_queries(client, expected_rows: int) -> int:  # type: ignore[no-untyped-def]
     db.session.expire_all()  # as a fresh request would: nothing already loaded
-    with _counted() as statements:
+    with count_statements() as statements:
         page = client.get("/alerts/")
     assert len(_rows(page.get_data(as_text=True))) == expected_rows
     return len(statements)

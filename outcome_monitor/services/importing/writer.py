@@ -9,30 +9,19 @@ client and label; episode and session number) with one ``IN`` query per batch, b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Client, EntryMode, Episode, TherapySession
+from outcome_monitor.services.alert_batches import batched
 from outcome_monitor.services.importing.checker import SpooledRow
 from outcome_monitor.services.importing.ledger import EpisodePlan, Ledger
 
 BATCH = 5000
-T = TypeVar("T")
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _insert(model: type[Any], rows: list[dict[str, Any]]) -> None:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +18,7 @@ from outcome_monitor.web.alerts.forms import (
     card_acknowledge_form,
     resolve_prefix,
 )
-from outcome_monitor.web.helpers import clinical_required, episode_or_404
+from outcome_monitor.web.helpers import clinic_today, clinical_required, episode_or_404
 from outcome_monitor.web.paging import page_arg
 
 
@@ -88,7 +86,7 @@ def queue():
     number = page_arg(request.args)
     if number.error:
         parsed.errors.append(number.error)
-    today = date.today()
+    today = clinic_today()
     result = review_queue.review_queue(
         current_user, today=today, filters=parsed.filters, page=number.number
     )

@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 from outcome_monitor.core.definitions import InstrumentDefinition
 from outcome_monitor.models import Team
 from outcome_monitor.services.reports import DEFAULT_MIN_EPISODES, FunnelFigure
+from outcome_monitor.web.helpers import clinic_today
 
 DEFAULT_DAYS = 365
 # Below 5 episodes a therapist's rate is a small cell (docs/reports.md).
@@ -20,7 +21,7 @@ MIN_EPISODES_FLOOR = 5
 
 
 def _year_ago() -> date:
-    return date.today() - timedelta(days=DEFAULT_DAYS)
+    return clinic_today() - timedelta(days=DEFAULT_DAYS)
 
 
 class ReportForm(FlaskForm):
@@ -78,7 +79,7 @@ def report_form(
     only choices. A filter given empty stays empty and fails validation."""
     defaults = {
         "date_from": _year_ago().isoformat(),
-        "date_to": date.today().isoformat(),
+        "date_to": clinic_today().isoformat(),
         "measure": measures[0].code if measures else "",
         "min_episodes": str(DEFAULT_MIN_EPISODES),
         "funnel": FunnelFigure.RELIABLE_IMPROVEMENT.value,

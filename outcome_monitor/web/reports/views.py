@@ -7,8 +7,6 @@ as aggregates with small cells hidden and no client codes.
 
 from __future__ import annotations
 
-from datetime import date
-
 import plotly
 from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +17,7 @@ from outcome_monitor.services import NotFound, report_episodes, report_scope, re
 from outcome_monitor.services.care import CLOSING_STATUSES
 from outcome_monitor.services.report_tables import build_tables, flat_csv, to_csv, visible_points
 from outcome_monitor.services.reports import FunnelFigure, ReportRequest, ServiceReport
+from outcome_monitor.web.helpers import clinic_today
 from outcome_monitor.web.report_charts import funnel_figure, funnel_summary
 from outcome_monitor.web.reports import bp
 from outcome_monitor.web.reports.episode_query import parse_episode_query
@@ -55,8 +54,8 @@ def _asked() -> tuple[ReportForm, tuple[report_scope.Scope, ReportRequest] | Non
         abort(404)
     wanted = ReportRequest(
         measure=form.measure.data,
-        start=form.date_from.data or date.today(),
-        end=form.date_to.data or date.today(),
+        start=form.date_from.data or clinic_today(),
+        end=form.date_to.data or clinic_today(),
         min_episodes=form.min_episodes.data or reports.DEFAULT_MIN_EPISODES,
         funnel=FunnelFigure(form.funnel.data),
     )

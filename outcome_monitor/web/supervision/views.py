@@ -3,8 +3,6 @@ therapist's "Ask for supervision" button, and the client page's Supervision pane
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,7 +11,12 @@ from outcome_monitor.models import Episode, Role
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import NotFound, ServiceError, attention, supervision
 from outcome_monitor.services.supervision import SupervisionPanel
-from outcome_monitor.web.helpers import clinical_required, episode_or_404, roles_required
+from outcome_monitor.web.helpers import (
+    clinic_today,
+    clinical_required,
+    episode_or_404,
+    roles_required,
+)
 from outcome_monitor.web.supervision import bp, words
 from outcome_monitor.web.supervision.forms import (
     REQUEST_PREFIX,
@@ -49,7 +52,7 @@ def review(episode_id: int):
     episode = reviewable_or_404(episode_id)
     form = ReviewForm()
     if request.method == "GET":
-        form.reviewed_on.data = date.today()
+        form.reviewed_on.data = clinic_today()
         form.next.data = _local(request.args.get("next"))
     if form.validate_on_submit():
         try:
@@ -60,7 +63,7 @@ def review(episode_id: int):
                 note=form.note.data or "",
                 follow_up_on=form.follow_up_on.data,
                 by=current_user,
-                today=date.today(),
+                today=clinic_today(),
             )
         except ServiceError as error:
             form.form_errors.append(str(error))
