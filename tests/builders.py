@@ -73,7 +73,7 @@ def give_score(
     session = care.record_session(episode=episode, session_date=on, attended=True, by=world.alice)
     return measures.record_administration(
         episode=episode,
-        session=session,
+        session_id=session.id,
         instrument_code=code,
         answers=answers,
         entry_mode=EntryMode.THERAPIST,
@@ -102,7 +102,7 @@ def record_sessions(
         for code, answers in given or ():
             measures.record_administration(
                 episode=episode,
-                session=session,
+                session_id=session.id,
                 instrument_code=code,
                 answers=answers,
                 entry_mode=EntryMode.THERAPIST,

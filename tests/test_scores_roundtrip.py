@@ -22,7 +22,7 @@ def _score(episode: Episode, when: date, by: User, **answers: dict[str, float | 
     session = care.record_session(episode=episode, session_date=when, attended=True, by=by)
     for code, given in answers.items():
         measures.record_administration(
-            episode=episode, session=session, instrument_code=code, answers=given,
+            episode=episode, session_id=session.id, instrument_code=code, answers=given,
             entry_mode=EntryMode.THERAPIST, by=by,
         )  # fmt: skip
 

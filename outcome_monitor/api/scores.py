@@ -23,7 +23,7 @@ from outcome_monitor.api.schemas import (
     page,
 )
 from outcome_monitor.core.definitions import InstrumentDefinition
-from outcome_monitor.models import Administration, EntryMode, Episode, TherapySession
+from outcome_monitor.models import Administration, EntryMode, Episode
 from outcome_monitor.services import NotFound, ServiceError, instruments, measures
 
 
@@ -69,7 +69,7 @@ def record_administration(body: dict[str, Any], episode_id: int) -> tuple[dict[s
     try:
         recorded = measures.record_administration(
             episode=episode,
-            session=_session(episode, body["session_id"]),
+            session_id=_session_id(episode, body["session_id"]),
             instrument_code=definition.code,
             answers=body["answers"],
             entry_mode=EntryMode.THERAPIST,
@@ -98,14 +98,12 @@ def _require_risk_items(definition: InstrumentDefinition, answers: Mapping[str, 
         fail(422, errors={"json": {"answers": {item: [reason] for item in missing}}})
 
 
-def _session(episode: Episode, session_id: int | None) -> TherapySession | None:
-    if session_id is None:
-        return None
-    session = q.session_in(episode, session_id)
-    if session is None:
+def _session_id(episode: Episode, session_id: int | None) -> int | None:
+    """The id when it names a session of this episode (a field error otherwise)."""
+    if session_id is not None and q.session_in(episode, session_id) is None:
         reason = "No such session in this episode."
         fail(422, errors={"json": {"session_id": [reason]}})
-    return session
+    return session_id
 
 
 def _scoped_key(episode: Episode, key: str | None) -> str | None:

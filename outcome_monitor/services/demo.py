@@ -254,7 +254,7 @@ def _record_scores(episode, session, course: DemoCourse, number: int, by: User) 
     ):
         measures.record_administration(
             episode=episode,
-            session=session,
+            session_id=session.id,
             instrument_code=code,
             answers=answers,
             entry_mode=mode,

@@ -37,7 +37,7 @@ class RecordedAdministration:
 def record_administration(
     *,
     episode: Episode,
-    session: TherapySession | None,
+    session_id: int | None,
     instrument_code: str,
     answers: Mapping[str, float | None],
     entry_mode: EntryMode,
@@ -59,7 +59,7 @@ def record_administration(
     try:
         recorded = add_administration(
             episode=episode,
-            session=session,
+            session=_session_of(episode, session_id),
             instrument_code=instrument_code,
             answers=answers,
             entry_mode=entry_mode,
@@ -156,6 +156,16 @@ def _by_submission_key(episode: Episode, key: str | None) -> Administration | No
     if found.episode_id != episode.id:
         raise submissions.ForeignSubmission()
     return db.session.get(Administration, found.id)
+
+
+def _session_of(episode: Episode, session_id: int | None) -> TherapySession | None:
+    """The session ``session_id`` looked up among this episode's own sessions only."""
+    if session_id is None:
+        return None
+    session = next((s for s in episode.sessions if s.id == session_id), None)
+    if session is None:
+        raise ServiceError(_l("That session is not one of this episode's sessions."))
+    return session
 
 
 def _check_session(episode: Episode, session: TherapySession | None) -> None:

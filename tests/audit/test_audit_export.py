@@ -146,7 +146,7 @@ def test_a_service_event_carries_its_clients_code(world: World) -> None:
     episode = world.alices_client.current_episode
     measures.record_administration(
         episode=episode,
-        session=None,
+        session_id=None,
         instrument_code="phq9",
         answers={str(i): 1.0 for i in range(1, 10)},
         entry_mode=EntryMode.THERAPIST,

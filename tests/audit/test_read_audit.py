@@ -35,7 +35,7 @@ def _score(world: World) -> int:
     episode = world.alices_client.current_episode
     recorded = measures.record_administration(
         episode=episode,
-        session=None,
+        session_id=None,
         instrument_code="phq9",
         answers=PHQ9,
         entry_mode=EntryMode.THERAPIST,

@@ -56,7 +56,7 @@ def _scores(app: Flask) -> None:
             ):
                 measures.record_administration(
                     episode=episode,
-                    session=session,
+                    session_id=session.id,
                     instrument_code=code,
                     answers=answers,
                     entry_mode=EntryMode.THERAPIST,

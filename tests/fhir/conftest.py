@@ -56,7 +56,7 @@ def record(world: World, session: Any, code: str, answers: dict[str, float | Non
     episode = world.alices_client.current_episode
     return measures.record_administration(
         episode=episode,
-        session=session,
+        session_id=session.id,
         instrument_code=code,
         answers=answers,
         entry_mode=EntryMode.THERAPIST,

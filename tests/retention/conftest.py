@@ -35,7 +35,7 @@ def full_record(
     for _ in range(2):
         measures.record_administration(
             episode=episode,
-            session=session,
+            session_id=session.id,
             instrument_code="phq9",
             answers=PHQ9_WITH_RISK,
             entry_mode=EntryMode.THERAPIST,

@@ -87,7 +87,7 @@ def _fill_episode(therapist: User, episode: Episode) -> None:
     )
     measures.record_administration(
         episode=episode,
-        session=session,
+        session_id=session.id,
         instrument_code="phq9",
         answers={str(i): 2.0 for i in range(1, 10)},  # item 9 above 0: a risk alert
         entry_mode="therapist",  # type: ignore[arg-type]

@@ -131,7 +131,7 @@ def test_a_failing_alert_rule_leaves_no_score_and_a_clean_session(
     with pytest.raises(Injected):
         measures.record_administration(
             episode=world.alices_client.current_episode,
-            session=None,
+            session_id=None,
             instrument_code="gad7",
             answers=GAD7,
             entry_mode=EntryMode.THERAPIST,

@@ -141,7 +141,7 @@ def test_the_service_refuses_a_key_of_another_episode_before_saving(world: World
     with pytest.raises(ForeignSubmission):
         measures.record_administration(
             episode=alices(world),
-            session=None,
+            session_id=None,
             instrument_code="phq9",
             answers=answers,
             entry_mode=EntryMode.THERAPIST,
@@ -161,7 +161,7 @@ def test_another_teams_form_token_is_refused_and_the_therapists_score_is_not_los
     carol_token = submissions.issue_form_token(user=world.carol, episode=carols(world))
     carols_score = measures.record_administration(
         episode=carols(world),
-        session=None,
+        session_id=None,
         instrument_code="phq9",
         answers={str(i): 1.0 for i in range(1, 10)},
         entry_mode=EntryMode.THERAPIST,
@@ -217,7 +217,7 @@ def test_a_key_of_100000_characters_is_refused_before_the_database(login_as, wor
     with pytest.raises(ForeignSubmission):
         measures.record_administration(
             episode=alices(world),
-            session=None,
+            session_id=None,
             instrument_code="phq9",
             answers={str(i): 1.0 for i in range(1, 10)},
             entry_mode=EntryMode.THERAPIST,
@@ -238,7 +238,7 @@ def test_a_link_whose_key_is_taken_answers_with_a_message_not_500(
     # However the key got taken (a restored backup, a bug), the link must not answer 500.
     measures.record_administration(
         episode=carols(world),
-        session=None,
+        session_id=None,
         instrument_code="srs",
         answers={str(i): 9.0 for i in range(1, 5)},
         entry_mode=EntryMode.THERAPIST,
@@ -259,7 +259,7 @@ def test_a_link_whose_key_is_taken_answers_with_a_message_not_500(
 def test_a_therapist_cannot_read_a_score_of_another_team_by_its_id(login_as, world: World) -> None:
     recorded = measures.record_administration(
         episode=carols(world),
-        session=None,
+        session_id=None,
         instrument_code="gad7",
         answers={str(i): 1.0 for i in range(1, 8)},
         entry_mode=EntryMode.THERAPIST,

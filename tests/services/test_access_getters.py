@@ -25,7 +25,7 @@ from outcome_monitor.models import (
     TherapySession,
     User,
 )
-from outcome_monitor.services import NotFound, access, care, link_schedules, measures
+from outcome_monitor.services import NotFound, ServiceError, access, care, link_schedules, measures
 from outcome_monitor.services import handover as handovers
 from tests.conftest import World
 
@@ -48,7 +48,7 @@ def _fill(therapist: User, episode: Episode) -> Rows:
     )
     recorded = measures.record_administration(
         episode=episode,
-        session=session,
+        session_id=session.id,
         instrument_code="phq9",
         answers={str(i): 2.0 for i in range(1, 10)},  # item 9 above 0: a risk alert
         entry_mode=EntryMode.THERAPIST,
@@ -166,3 +166,23 @@ def test_starting_a_handover_with_a_session_of_another_episode_is_refused(
         )
         == 0
     )
+
+
+def test_recording_a_score_with_a_session_of_another_episode_is_refused(
+    world: World, carols: Rows
+) -> None:
+    episode = world.alices_client.current_episode
+    assert episode is not None
+    with pytest.raises(ServiceError, match="not one of this episode's sessions"):
+        measures.record_administration(
+            episode=episode,
+            session_id=carols.session.id,
+            instrument_code="phq9",
+            answers={str(i): 1.0 for i in range(1, 10)},
+            entry_mode=EntryMode.THERAPIST,
+            by=world.alice,
+        )
+    given = sa.select(sa.func.count(Administration.id)).where(
+        Administration.episode_id == episode.id
+    )
+    assert db.session.scalar(given) == 0

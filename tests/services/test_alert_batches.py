@@ -235,7 +235,7 @@ def test_overdue_check_counts_sessions_and_ignores_voided_and_non_outcome_scores
     )
     measures.record_administration(
         episode=carols,
-        session=session,
+        session_id=session.id,
         instrument_code="srs",
         answers={"1": 8.0, "2": 8.0, "3": 8.0, "4": 8.0},
         entry_mode=EntryMode.THERAPIST,

@@ -219,7 +219,7 @@ def test_historic_scores_raise_no_alerts_though_live_ones_would(world: World) ->
     assert count(Alert) == 0
     live = measures.record_administration(
         episode=world.alices_client.current_episode,
-        session=None,
+        session_id=None,
         instrument_code="phq9",
         answers={str(i): 3.0 for i in range(1, 10)},
         entry_mode=EntryMode.THERAPIST,

@@ -128,7 +128,7 @@ def test_alerts_name_the_fitted_model_version(world: World) -> None:
         )
         recorded = measures.record_administration(
             episode=episode,
-            session=session,
+            session_id=session.id,
             instrument_code="phq9",
             answers=answers,
             entry_mode=EntryMode.THERAPIST,
@@ -197,7 +197,7 @@ def test_the_service_alliance_sd_is_fitted_and_used_by_the_rupture_rule(world: W
         marks = {str(i + 1): total / 4 for i in range(4)}
         recorded = measures.record_administration(
             episode=episode,
-            session=session,
+            session_id=session.id,
             instrument_code="srs",
             answers=marks,
             entry_mode=EntryMode.THERAPIST,

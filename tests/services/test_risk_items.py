@@ -36,7 +36,7 @@ def _record(world: World, code: str, answers: dict[str, float | None]) -> Admini
     )
     return measures.record_administration(
         episode=episode,
-        session=session,
+        session_id=session.id,
         instrument_code=code,
         answers=answers,
         entry_mode=EntryMode.PAPER,

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import AuditEvent, Client, EpisodeStatus
+from outcome_monitor.services.clock import service_today
 from tests.conftest import World, count
 
 
@@ -85,3 +86,17 @@ def test_second_active_episode_is_refused(login_as, world: World) -> None:
         follow_redirects=True,
     )
     assert "already has an active episode" in response.get_data(as_text=True)
+
+
+def test_a_birth_year_in_the_future_is_refused_with_the_year_allowed(
+    login_as, world: World, app
+) -> None:
+    client = login_as(world.alice)
+    next_year = service_today(app).year + 1
+    data = {"code": "a-003", "therapist_id": world.alice.id, "birth_year": next_year}
+    response = client.post("/clients/new", data=data)
+    assert response.status_code == 200
+    assert f"Enter a year up to {next_year - 1}." in response.get_data(as_text=True)
+    assert count(Client, Client.code == "A-003") == 0
+    data["birth_year"] = next_year - 1
+    assert client.post("/clients/new", data=data).status_code == 302

@@ -138,7 +138,7 @@ def test_service_records_entry_mode(world: World) -> None:
     episode, session = _episode_with_session(world)
     recorded = measures.record_administration(
         episode=episode,
-        session=session,
+        session_id=session.id,
         instrument_code="gad7",
         answers={str(i): 2 for i in range(1, 8)},
         entry_mode=EntryMode.PAPER,

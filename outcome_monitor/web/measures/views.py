@@ -98,8 +98,8 @@ def _record(
     key = form_key(token=form.submission_key.data, user=current_user, episode=episode)
     return measures.record_administration(
         episode=episode,
-        # Looked up among this episode's sessions only (the form's choices say the same).
-        session=next((s for s in episode.sessions if s.id == form.session_id.data), None),
+        # The service looks it up among this episode's sessions only.
+        session_id=form.session_id.data if form.session_id.data != NO_SESSION else None,
         instrument_code=definition.code,
         answers=answers_from(form, definition),
         entry_mode=EntryMode.THERAPIST,
