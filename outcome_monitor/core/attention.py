@@ -64,6 +64,7 @@ GROUP_OF: Mapping[AlertType, Group] = {
 }
 GROUP_RANK: Mapping[Group, int] = {group: rank for rank, group in enumerate(Group)}
 LEVEL_RANK: Mapping[Level, int] = {level: rank for rank, level in enumerate(Level)}
+NO_CARD_RANK = len(LEVEL_RANK)  # the level rank of an episode without a card: after every card
 # Within a group and level: the more specific signal first (a rupture before a low rating).
 TYPE_RANK: Mapping[AlertType, int] = {
     AlertType.RISK_ITEM: 0,

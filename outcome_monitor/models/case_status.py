@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from outcome_monitor.core.attention import NO_CARD_RANK
 from outcome_monitor.core.trajectories import TrackStatus
 from outcome_monitor.extensions import Model
 from outcome_monitor.models.care import Episode
@@ -25,6 +26,8 @@ class CaseStatus(Model):
     __table_args__ = (
         # The caseload's and the queue's default order: who needs attention first.
         sa.Index("ix_case_status_attention", "attention_rank", "episode_id"),
+        # The review queue's candidates: the episodes with a card.
+        sa.Index("ix_case_status_card_level", "card_level"),
     )
 
     episode_id: so.Mapped[int] = so.mapped_column(
@@ -44,6 +47,14 @@ class CaseStatus(Model):
     has_risk: so.Mapped[bool] = so.mapped_column(default=False)
     has_rupture: so.Mapped[bool] = so.mapped_column(default=False)
     oldest_open_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The review queue's facts of the card (migration 0014): any alert escalated, the card's
+    # level (``core.attention.LEVEL_RANK``; ``NO_CARD_RANK`` without a card) and the newest
+    # unresolved alert (new reasons since the latest review).
+    card_escalated: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    card_level: so.Mapped[int] = so.mapped_column(
+        default=NO_CARD_RANK, server_default=str(NO_CARD_RANK)
+    )
+    newest_open_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     # Prognosis (clinical reference §3.5) when a fitted method gives one: P(ending reliably worse).
     prognosis_worse: so.Mapped[float | None]
     prognosis: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)

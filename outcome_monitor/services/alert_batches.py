@@ -110,11 +110,17 @@ def resolve_closed(episode: Episode, *, by: User | None, now: datetime) -> list[
         .execution_options(synchronize_session=False)
     )
     ids = sorted(claimed.scalars())
-    resolved = set(ids)
-    for alert in db.session.identity_map.values():
-        if isinstance(alert, Alert) and alert.id in resolved:
-            db.session.expire(alert)
+    _expire_loaded(ids)
     return ids
+
+
+def _expire_loaded(ids: Sequence[int]) -> None:
+    """Expire the alerts of ``ids`` this session has loaded: an UPDATE without session
+    synchronisation changed them, and the stored status refreshed next must read them anew."""
+    changed = set(ids)
+    for alert in list(db.session.identity_map.values()):
+        if isinstance(alert, Alert) and alert.id in changed:
+            db.session.expire(alert)
 
 
 def claim(ids: Sequence[int], due: sa.ColumnElement[bool], now: datetime) -> list[int]:
@@ -144,7 +150,9 @@ def claim(ids: Sequence[int], due: sa.ColumnElement[bool], now: datetime) -> lis
         .returning(Alert.id)
         .execution_options(synchronize_session=False)
     )
-    return sorted(claimed.scalars())
+    ids = sorted(claimed.scalars())
+    _expire_loaded(ids)
+    return ids
 
 
 def audit_alerts(ids: Sequence[int], *, action: str, now: datetime) -> list[int]:
@@ -301,6 +309,7 @@ def reconcile_type(
             .values(status=AlertStatus.RESOLVED.value, resolved_at=now, resolved_automatically=True)
             .execution_options(synchronize_session=False)
         )
+        _expire_loaded([a.id for a in gone])
         events += [
             _event("alert.auto_resolve", a.id, {"reason": cleared}, now, codes[a.episode_id])
             for a in gone

@@ -24,7 +24,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from outcome_monitor.core.alerts import AlertType
-from outcome_monitor.core.attention import TYPE_RANK
+from outcome_monitor.core.attention import LEVEL_RANK, NO_CARD_RANK, TYPE_RANK
 from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
 from outcome_monitor.core.measure import MeasureRules
 from outcome_monitor.core.trajectories import TrackStatus, track_reading
@@ -245,7 +245,8 @@ def stored_outlook(row: CaseStatus | None) -> Outlook | None:
 def _fill_alerts(row: CaseStatus, alerts: list[Alert]) -> None:
     """The open-card summary: one type per unresolved alert (open or acknowledged), in card
     order (the card's reasons in order, the alerts behind each in ``TYPE_RANK`` order);
-    ``open_alerts`` counts those still waiting for acknowledgement."""
+    ``open_alerts`` counts those still waiting for acknowledgement; the card's escalation,
+    level and newest alert are what the review queue sorts and filters by."""
     card = feedback.card_of(alerts)
     type_of = {a.id: a.type for a in alerts}
     reasons = [type_of[i] for r in card.reasons for i in r.alert_ids] if card else []
@@ -254,6 +255,9 @@ def _fill_alerts(row: CaseStatus, alerts: list[Alert]) -> None:
     row.has_risk = bool(RISK_TYPES.intersection(reasons))
     row.has_rupture = bool(RUPTURE_TYPES.intersection(reasons))
     row.oldest_open_at = card.opened_at if card else None
+    row.card_escalated = bool(card and card.escalated)
+    row.card_level = LEVEL_RANK[card.level] if card else NO_CARD_RANK
+    row.newest_open_at = max((a.opened_at for a in alerts), default=None)
 
 
 @dataclass(frozen=True, slots=True)

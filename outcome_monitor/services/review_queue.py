@@ -4,11 +4,14 @@ Which cases and in what order is decided by ``core.supervision`` (unresolved ale
 therapist's request, a follow-up date that has come; escalated and risk first). The database
 applies the same rules to every case of the user's scope, so that the filters, the order, the
 counts and the page are cut in SQL (``_cases``); only the page's rows are then loaded and told
-in words by the core (``case_state``, ``attention_card``). The prognosis is the stored status's
-(``CaseStatus``, kept fresh by ``services.case_status``), never recomputed per row.
+in words by the core (``case_state``, ``attention_card``). The card's facts the order needs
+(escalated, level, waiting for the therapist, oldest and newest alert) and the prognosis are
+the stored status's (``CaseStatus``, kept fresh by ``services.case_status`` in the transaction
+of every change of an episode's alerts), never aggregated or recomputed per request.
 
 Constant queries whatever the number of cases: one statement for the counts, the filtered
-total and the page's episodes (the cases are worked out once in it, a CTE), then for the page's
+total and the page's episodes (the cases are worked out once in it, a CTE over the episodes
+with a card, a waiting request or a follow-up date that has come), then for the page's
 episodes one query each for the unresolved alerts (with who acknowledged them), the latest
 reviews, the waiting requests and the stored statuses.
 """
@@ -22,8 +25,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from outcome_monitor.core.alerts import AlertType, Severity
-from outcome_monitor.core.attention import LEVEL_RANK, Card, Level
+from outcome_monitor.core.attention import LEVEL_RANK, NO_CARD_RANK, Card, Level
 from outcome_monitor.core.supervision import (
     CaseFacts,
     CaseFilter,
@@ -199,49 +201,7 @@ def _counts_and_page(
 
 # ---- the cases in SQL ---------------------------------------------------------------------
 
-NO_CARD = len(LEVEL_RANK)  # the level of a case without alerts: after every card
 NO_DATE = date(9999, 12, 31)
-
-
-def _level() -> sa.ColumnElement[int]:
-    """The level of one unresolved alert's reason (``core.attention``): a risk item is risk; a
-    reliable deterioration or a red not-on-track is red; a yellow not-on-track is yellow; the
-    rest are other. A card's level is the lowest over its alerts."""
-    return sa.case(
-        (Alert.type == AlertType.RISK_ITEM, LEVEL_RANK[Level.RISK]),
-        (Alert.type == AlertType.RELIABLE_DETERIORATION, LEVEL_RANK[Level.RED]),
-        (
-            sa.and_(Alert.type == AlertType.NOT_ON_TRACK, Alert.severity == Severity.RED),
-            LEVEL_RANK[Level.RED],
-        ),
-        (
-            sa.and_(Alert.type == AlertType.NOT_ON_TRACK, Alert.severity == Severity.YELLOW),
-            LEVEL_RANK[Level.YELLOW],
-        ),
-        else_=LEVEL_RANK[Level.OTHER],
-    )
-
-
-def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.max(sa.case((condition, 1), else_=0))
-
-
-def _alert_summary(episodes: sa.Select[int]) -> sa.Subquery:
-    """Per episode with unresolved alerts: the card's facts the queue sorts and filters by."""
-    return (
-        sa.select(
-            Alert.episode_id,
-            sa.func.min(Alert.opened_at).label("first_opened"),
-            sa.func.max(Alert.opened_at).label("last_opened"),
-            _flag(Alert.escalated_at.is_not(None)).label("escalated"),
-            _flag(Alert.type == AlertType.RISK_ITEM).label("risk"),
-            _flag(Alert.status == AlertStatus.OPEN).label("card_open"),
-            sa.func.min(_level()).label("level"),
-        )
-        .where(Alert.status != AlertStatus.RESOLVED, Alert.episode_id.in_(episodes))
-        .group_by(Alert.episode_id)
-        .subquery("alert_summary")
-    )
 
 
 def _latest_review(episodes: sa.Select[int]) -> sa.Subquery:
@@ -276,29 +236,41 @@ def _waiting_request() -> sa.Subquery:
     )
 
 
+def _candidates(today: date) -> sa.Subquery:
+    """The episodes that may be in the queue: a card (the stored status's ``card_level``), a
+    waiting request, or a review whose follow-up date has come (not necessarily the latest;
+    ``_cases`` decides). Reading these instead of every episode of the scope keeps the
+    statement proportional to the flagged cases."""
+    return sa.union(
+        sa.select(CaseStatus.episode_id.label("episode_id")).where(
+            CaseStatus.card_level < NO_CARD_RANK
+        ),
+        sa.select(SupervisionRequest.episode_id).where(SupervisionRequest.review_id.is_(None)),
+        sa.select(SupervisionReview.episode_id).where(SupervisionReview.follow_up_on <= today),
+    ).subquery("candidates")
+
+
 def _cases(scope: sa.Select[int], today: date) -> sa.CTE:
     """Every case of the scope that is in the queue, with the parts of ``CaseState.need``
     and the filters' columns, as ``core.supervision.case_state`` decides them (a CTE that
-    the database works out once, however often the statement reads it)."""
-    # The scope's episodes, so that the summaries read only the scope's rows.
-    episodes = (
-        sa.select(Episode.id)
-        .join(Client, Episode.client_id == Client.id)
-        .where(Client.therapist_id.in_(scope))
-    )
-    alerts, review = _alert_summary(episodes), _latest_review(episodes)
-    request = _waiting_request()
+    the database works out once, however often the statement reads it). The card's facts
+    are the stored status's (``CaseStatus``: escalated, level, open, oldest and newest alert,
+    rewritten with every change of the episode's alerts), not an aggregate of the alerts."""
+    candidates = _candidates(today)
+    episodes = sa.select(candidates.c.episode_id)
+    review, request = _latest_review(episodes), _waiting_request()
+    card = CaseStatus
     active = Episode.status == EpisodeStatus.ACTIVE
-    has_card = alerts.c.episode_id.is_not(None)
+    has_card = sa.func.coalesce(card.card_level, NO_CARD_RANK) < NO_CARD_RANK
     requested = sa.and_(active, request.c.requested_at.is_not(None))
     follow_up_due = sa.and_(active, review.c.follow_up_on <= today)
     new_reasons = sa.and_(
         has_card,
-        sa.or_(review.c.episode_id.is_(None), alerts.c.last_opened > review.c.created_at),
+        sa.or_(review.c.episode_id.is_(None), card.newest_open_at > review.c.created_at),
     )
     not_yet_reviewed = sa.or_(new_reasons, requested)
     since = least(
-        sa.func.coalesce(utc_date(alerts.c.first_opened), NO_DATE),
+        sa.case((has_card, utc_date(card.oldest_open_at)), else_=NO_DATE),
         sa.case((requested, utc_date(request.c.requested_at)), else_=NO_DATE),
         sa.case((follow_up_due, review.c.follow_up_on), else_=NO_DATE),
     )
@@ -308,19 +280,21 @@ def _cases(scope: sa.Select[int], today: date) -> sa.CTE:
             Client.code.label("client_code"),
             Client.therapist_id,
             User.team_id,
-            _as_int(sa.func.coalesce(alerts.c.escalated, 0) == 1).label("escalated"),
-            _as_int(sa.func.coalesce(alerts.c.risk, 0) == 1).label("risk"),
+            _as_int(sa.and_(has_card, card.card_escalated)).label("escalated"),
+            _as_int(card.card_level == LEVEL_RANK[Level.RISK]).label("risk"),
             _as_int(sa.or_(not_yet_reviewed, follow_up_due)).label("waiting"),
-            _as_int(sa.func.coalesce(alerts.c.card_open, 0) == 1).label("card_open"),
-            sa.func.coalesce(alerts.c.level, NO_CARD).label("level"),
+            _as_int(sa.and_(has_card, card.open_alerts > 0)).label("card_open"),
+            sa.func.coalesce(card.card_level, NO_CARD_RANK).label("level"),
             since.label("since"),
             _as_int(not_yet_reviewed).label("not_yet_reviewed"),
             _as_int(requested).label("requested"),
             _as_int(follow_up_due).label("follow_up_due"),
         )
+        .select_from(candidates)
+        .join(Episode, Episode.id == candidates.c.episode_id)
         .join(Client, Episode.client_id == Client.id)
         .join(User, Client.therapist_id == User.id)
-        .outerjoin(alerts, alerts.c.episode_id == Episode.id)
+        .outerjoin(card, card.episode_id == Episode.id)
         .outerjoin(review, review.c.episode_id == Episode.id)
         .outerjoin(request, request.c.episode_id == Episode.id)
         .where(Client.therapist_id.in_(scope), sa.or_(has_card, requested, follow_up_due))
