@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -29,6 +29,7 @@ from outcome_monitor.models import (
 )
 from outcome_monitor.models.audit import AuditOutcome
 from outcome_monitor.services.audit import record
+from outcome_monitor.services.feedback import ScoreRow, SessionRow
 
 EPISODE_CLOSED = "episode_closed"  # the reason key of an alert resolved by closing its episode
 CLOSURE_NOTE = "Resolved when the episode was closed."
@@ -47,29 +48,6 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
-
-
-class SessionRow(NamedTuple):
-    number: int
-    date: date
-
-
-class ScoreRow(NamedTuple):
-    """What ``feedback.numbered`` reads of an administration, without loading the ORM object
-    (tuples: a million are made in a refit). ``created_at`` is read only for a score given
-    outside a session, so the query leaves it NULL for the others."""
-
-    total: float | None
-    session: SessionRow | None
-    created_at: datetime | None
-
-    @property
-    def given_on(self) -> date:
-        """As ``Administration.given_on`` (``created_at`` is read only without a session)."""
-        if self.session is not None:
-            return self.session.date
-        assert self.created_at is not None
-        return self.created_at.date()
 
 
 def resolve_on_closure(*, episode: Episode, by: User | None, now: datetime) -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from itertools import islice
 from typing import Any, cast
 
@@ -41,6 +40,7 @@ from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import case_outlook, feedback
 from outcome_monitor.services.case_outlook import NoPrognosis, Outlook
+from outcome_monitor.services.feedback import ScoreRow, SessionRow
 from outcome_monitor.services.settings import ServiceSettings, active_overrides, get_settings
 
 BATCH = 500
@@ -260,29 +260,6 @@ def _fill_alerts(row: CaseStatus, alerts: list[Alert]) -> None:
     row.newest_open_at = max((a.opened_at for a in alerts), default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class _Session:
-    number: int
-    date: date
-
-
-@dataclass(frozen=True, slots=True)
-class _Given:
-    """What the status reads of an administration: ``feedback.numbered`` reads ``total``,
-    ``session.number`` and ``given_on``, ``feedback.first_given`` the code. Plain rows instead
-    of ORM objects: a batch of 500 episodes has some 8,000 of them."""
-
-    instrument_code: str
-    total: float | None
-    session: _Session | None
-    created_at: datetime
-
-    @property
-    def given_on(self) -> date:
-        """As ``Administration.given_on``."""
-        return self.session.date if self.session else self.created_at.date()
-
-
 def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
     """Each episode's current administrations in the order given (as
     ``feedback.episode_administrations`` orders them), with their sessions, in one query."""
@@ -306,10 +283,10 @@ def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
             Administration.id,
         )
     )
-    grouped: dict[int, list[_Given]] = defaultdict(list)
+    grouped: dict[int, list[ScoreRow]] = defaultdict(list)
     for episode_id, code, total, number, on, created_at in rows:
-        session = None if number is None else _Session(number, on)
-        grouped[episode_id].append(_Given(code, total, session, created_at))
+        session = None if number is None else SessionRow(number, on)
+        grouped[episode_id].append(ScoreRow(total, session, created_at, code))
     # The feedback functions read only the attributes above (a duck-typed Administration).
     return cast(dict[int, list[Administration]], grouped)
 

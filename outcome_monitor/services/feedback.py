@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -35,6 +37,32 @@ from outcome_monitor.models import (
 from outcome_monitor.services import instruments
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
+
+class SessionRow(NamedTuple):
+    """The two fields of a therapy session the history reads."""
+
+    number: int
+    date: date
+
+
+class ScoreRow(NamedTuple):
+    """What ``numbered``/``history`` (and ``first_given``, by ``instrument_code``) read of an
+    administration, without loading the ORM object: tuples, since a refit makes a million and
+    a status refresh some 8,000 per batch. ``created_at`` is read only for a score given
+    outside a session, so a query may leave it NULL for the others."""
+
+    total: float | None
+    session: SessionRow | None
+    created_at: datetime | None
+    instrument_code: str = ""
+
+    @property
+    def given_on(self) -> date:
+        """As ``Administration.given_on``."""
+        if self.session is not None:
+            return self.session.date
+        assert self.created_at is not None
+        return self.created_at.date()
 
 def episode_administrations(
     episode: Episode, code: str | None = None, *, include_voided: bool = False

@@ -22,6 +22,7 @@ from outcome_monitor.models import (
     User,
 )
 from outcome_monitor.services.care import CLOSING_STATUSES
+from outcome_monitor.services.feedback import ScoreRow, SessionRow
 
 
 @dataclass(frozen=True)
@@ -124,28 +125,7 @@ def scores(ids: sa.Select[int], code: str) -> dict[int, list[float]]:
     return grouped
 
 
-@dataclass(frozen=True)
-class SessionRef:
-    number: int
-    date: date
-
-
-@dataclass(frozen=True)
-class GivenScore:
-    """The four fields of an administration that ``feedback.history`` reads, without loading
-    the ORM object (and its answers) for every score of every open episode."""
-
-    total: float | None
-    session: SessionRef | None
-    created_at: datetime
-
-    @property
-    def given_on(self) -> date:
-        """As ``Administration.given_on``."""
-        return self.session.date if self.session else self.created_at.date()
-
-
-def given_scores(ids: sa.Select[int], code: str) -> dict[int, list[GivenScore]]:
+def given_scores(ids: sa.Select[int], code: str) -> dict[int, list[ScoreRow]]:
     """Each episode's administrations of ``code`` (one query), in the order of
     ``feedback.episode_administrations``."""
     rows = db.session.execute(
@@ -166,10 +146,10 @@ def given_scores(ids: sa.Select[int], code: str) -> dict[int, list[GivenScore]]:
             sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
         )
     )
-    grouped: dict[int, list[GivenScore]] = defaultdict(list)
+    grouped: dict[int, list[ScoreRow]] = defaultdict(list)
     for episode_id, total, number, on, created_at in rows:
-        session = SessionRef(number, on) if number is not None else None
-        grouped[episode_id].append(GivenScore(total, session, created_at))
+        session = SessionRow(number, on) if number is not None else None
+        grouped[episode_id].append(ScoreRow(total, session, created_at))
     return grouped
 
 
