@@ -64,9 +64,16 @@ def _unresolved(episode: Episode) -> list[Alert]:
     return list(db.session.scalars(query))
 
 
-def episode_card(episode: Episode) -> EpisodeCard | None:
-    """The episode's card, or None when it has no unresolved alert (two queries)."""
-    alerts = _unresolved(episode)
+def episode_card(episode: Episode, alerts: Sequence[Alert] | None = None) -> EpisodeCard | None:
+    """The episode's card, or None when it has no unresolved alert (two queries). A caller
+    that has loaded every alert of the episode already passes them (``alerts``)."""
+    if alerts is None:
+        alerts = _unresolved(episode)
+    else:
+        alerts = sorted(
+            (a for a in alerts if a.status != AlertStatus.RESOLVED),
+            key=lambda a: (a.opened_at, a.id),
+        )
     card = feedback.card_of(alerts)
     if card is None:
         return None

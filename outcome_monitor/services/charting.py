@@ -102,21 +102,36 @@ class ChartData:
         return low, min(outcome.intake + self.reliable_change, outcome.score_max)
 
 
-def episode_chart_data(episode: Episode, current: ServiceSettings | None = None) -> ChartData:
-    """Gather the primary outcome measure, its expected band and alerts, and the alliance series."""
-    everything = feedback.episode_administrations(episode)
+def episode_chart_data(
+    episode: Episode,
+    current: ServiceSettings | None = None,
+    *,
+    administrations: Sequence[Administration] | None = None,
+    alerts: Sequence[Alert] | None = None,
+) -> ChartData:
+    """Gather the primary outcome measure, its expected band and alerts, and the alliance series.
+
+    ``administrations`` (voided ones may be among them: only current scores are drawn) and
+    ``alerts`` (all of the episode's) are what a caller that has loaded them already passes, so
+    that a page reads them once; otherwise they are read here (one query each)."""
+    if administrations is None:
+        everything = feedback.episode_administrations(episode)
+    else:
+        everything = [a for a in administrations if a.voided_at is None]
     definition = feedback.first_given(everything, Purpose.OUTCOME)
     if definition is None:
         return ChartData(outcome=None)
+    markers = list(alerts) if alerts is not None else _episode_alerts(episode)
+    markers.sort(key=lambda a: (a.opened_at, a.id))
     given = [a for a in everything if a.instrument_code == definition.code]
     rules = instruments.rules_for(definition)
-    outcome = _series(episode, definition, rules, given)
+    outcome = _series(definition, rules, given, markers)
     in_use = feedback.model_in_use(definition.code, current)
     rc = rules.reliable_change.value if rules.reliable_change else None
     inclusive = rules.reliable_change.inclusive if rules.reliable_change else True
     return ChartData(
         outcome=outcome,
-        alliance=_alliance(episode, everything, first_session=_first_session(given)),
+        alliance=_alliance(everything, markers, first_session=_first_session(given)),
         band=_band(in_use.model, rules, outcome.points),
         method=str(in_use.model.method),
         fallback_reason=in_use.fallback_reason,
@@ -126,11 +141,15 @@ def episode_chart_data(episode: Episode, current: ServiceSettings | None = None)
     )
 
 
+def _episode_alerts(episode: Episode) -> list[Alert]:
+    return list(db.session.scalars(sa.select(Alert).where(Alert.episode_id == episode.id)))
+
+
 def _series(
-    episode: Episode,
     definition: InstrumentDefinition,
     rules: MeasureRules,
     given: Sequence[Administration],
+    alerts: Sequence[Alert],
     shift: int = 0,
 ) -> Series:
     points = tuple(
@@ -145,12 +164,12 @@ def _series(
         score_max=rules.score_max,
         cutoff=rules.cutoff.value if rules.cutoff else None,
         points=points,
-        alerts=_markers(episode, definition.code, given, points, shift),
+        alerts=_markers(definition.code, given, points, alerts, shift),
     )
 
 
 def _alliance(
-    episode: Episode, everything: Sequence[Administration], *, first_session: int
+    everything: Sequence[Administration], alerts: Sequence[Alert], *, first_session: int
 ) -> Series | None:
     """The first alliance measure given in the episode, on the outcome's session numbering."""
     definition = feedback.first_given(everything, Purpose.ALLIANCE)
@@ -160,7 +179,7 @@ def _alliance(
     if not any(a.total is not None for a in given):
         return None
     shift = _first_session(given) - first_session
-    return _series(episode, definition, instruments.rules_for(definition), given, shift)
+    return _series(definition, instruments.rules_for(definition), given, alerts, shift)
 
 
 def _first_session(given: Sequence[Administration]) -> int:
@@ -175,19 +194,15 @@ def _session_of(given: Sequence[Administration]) -> dict[int, int]:
 
 
 def _markers(
-    episode: Episode,
     code: str,
     given: Sequence[Administration],
     points: Sequence[ScorePoint],
+    alerts: Sequence[Alert],
     shift: int,
 ) -> tuple[AlertMarker, ...]:
+    """The alerts of measure ``code`` (``alerts`` in the order they opened) at their scores."""
     sessions = _session_of(given)
     scores = {p.session: p.score for p in points}
-    alerts = db.session.scalars(
-        sa.select(Alert)
-        .where(Alert.episode_id == episode.id, Alert.instrument_code == code)
-        .order_by(Alert.opened_at, Alert.id)
-    )
     return tuple(
         AlertMarker(
             session=sessions[a.administration_id] + shift,
@@ -198,7 +213,7 @@ def _markers(
             reason=a.reason_text,
         )
         for a in alerts
-        if a.administration_id in sessions
+        if a.instrument_code == code and a.administration_id in sessions
     )
 
 

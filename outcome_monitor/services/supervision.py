@@ -66,6 +66,10 @@ def get_reviewable_episode(user: User, episode_id: int) -> Episode:
 
 
 def can_review(user: User, episode: Episode) -> bool:
+    """Whether ``user`` may review ``episode``: only a supervisor of the team of its client's
+    therapist (no query for anyone else: nobody else supervises a team)."""
+    if user.role != Role.SUPERVISOR:
+        return False
     try:
         return get_reviewable_episode(user, episode.id) is episode
     except NotFound:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, Episode
-from outcome_monitor.services import alerting, attention, care
+from outcome_monitor.services import alerting, attention, care, case_status
 from tests.builders import count_statements, crisis, give_score, phq9, unchanged
 from tests.conftest import World
 
@@ -216,10 +216,13 @@ def test_supervisor_queue_shows_one_row_per_client_episode(login_as, world: Worl
 def test_supervisor_queue_puts_an_escalated_card_before_a_risk_card(login_as, world: World) -> None:
     crisis(world)
     bobs = _bobs_client_overdue(world)
-    # Overdue alerts are never escalated by the job; mark one to test the queue's order.
+    # Overdue alerts are never escalated by the job; mark one to test the queue's order, and
+    # refresh the stored status as the escalation job does (the queue reads it).
     db.session.execute(
         sa.update(Alert).where(Alert.episode_id == bobs.id).values(escalated_at=LATER)
     )
+    db.session.expire_all()
+    case_status.refresh(bobs)
     db.session.commit()
     assert _queue_rows(login_as(world.sam).get("/alerts/").get_data(as_text=True)) == [
         "B-001",

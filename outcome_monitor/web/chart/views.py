@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import plotly
 from flask import Response, current_app, jsonify, request, send_file, url_for
 
-from outcome_monitor.models import Episode
+from outcome_monitor.models import Administration, Alert, Episode
 from outcome_monitor.services import charting
 from outcome_monitor.web import figures  # a module: web.figures also imports this package
 from outcome_monitor.web.chart import bp
@@ -65,8 +66,14 @@ class EpisodeChart:
     plotly_url: str
 
 
-def episode_chart(episode: Episode) -> EpisodeChart:
-    data = charting.episode_chart_data(episode)
+def episode_chart(
+    episode: Episode,
+    administrations: Sequence[Administration] | None = None,
+    alerts: Sequence[Alert] | None = None,
+) -> EpisodeChart:
+    """The chart panel of an episode the view has authorised; the client page passes the
+    administrations and alerts it has loaded (read once per page)."""
+    data = charting.episode_chart_data(episode, administrations=administrations, alerts=alerts)
     return EpisodeChart(
         has_chart=data.outcome is not None and bool(data.outcome.points),
         summary=summary_lines(data),

@@ -83,6 +83,9 @@ def new_client():
 def detail(client_id: int):
     client = client_or_404(client_id)
     episode = client.current_episode
+    # Read once, shown by several panels: the scores (table and chart) and the alerts (card,
+    # history and the chart's markers).
+    alerts = worklist.alert_history(episode) if episode else []
     return render_template(
         "clients/detail.html",
         client=client,
@@ -90,10 +93,9 @@ def detail(client_id: int):
         administrations=feedback.episode_administrations(episode, include_voided=True)
         if episode
         else [],
-        episode_card=attention.episode_card(episode) if episode else None,
-        past_alerts=[a for a in worklist.alert_history(episode) if a.status == AlertStatus.RESOLVED]
-        if episode
-        else [],
+        episode_alerts=alerts,
+        episode_card=attention.episode_card(episode, alerts) if episode else None,
+        past_alerts=[a for a in alerts if a.status == AlertStatus.RESOLVED],
         instruments=instruments.enabled_instruments(),
         open_form=OpenEpisodeForm(),
         close_form=CloseEpisodeForm(),
