@@ -1,4 +1,6 @@
-"""The yardstick of bench_pages.py: a bare Flask app that reads one row and says hello.
+"""The yardstick of bench_pages.py: a bare Flask app that reads one row and says hello
+(``GET /``), and writes one row and commits (``POST /write``, a second yardstick for the score
+submission, which writes).
 
 Served by the same gunicorn settings as the app, on the same database (``DATABASE_URL``), with
 the same engine settings (WAL on a SQLite file, psycopg 3 on PostgreSQL), so the ratio of the
@@ -18,6 +20,8 @@ from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bare_schema import bare_write
+
 from config import normalise_database_url
 from outcome_monitor.database import configure_sqlite
 
@@ -35,3 +39,10 @@ def hello() -> str:
             {"id": random.randint(1, _HIGHEST)},
         ).one_or_none()
     return f"hello {row.code if row else 'nobody'}"
+
+
+@app.post("/write")
+def write() -> str:
+    with engine.begin() as connection:
+        connection.execute(sa.insert(bare_write).values(note="bare write"))
+    return "written"

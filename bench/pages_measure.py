@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bare_schema
 import loadclient
 import sqlalchemy as sa
 from loadclient import Browser, form_fields
@@ -158,6 +159,7 @@ def _wait_until_up(port: int, path: str, process: subprocess.Popen, log: Path) -
 def serving(url: str, world: World) -> Iterator[Ports]:
     """The app and the bare app under gunicorn, each with two workers; both stopped after."""
     env = server_env(url)
+    bare_schema.create(url)
     bare_env = {**env, "BARE_HIGHEST_ID": str(world.highest_client_id)}
     app_port, bare_port = _free_port(), _free_port()
     with tempfile.TemporaryDirectory() as folder:
@@ -219,6 +221,14 @@ def throughputs(ports: Ports, world: World, *, seconds: float) -> dict[str, load
         count=many,
         seconds=seconds,
     )
+    bare_write = loadclient.run(
+        ports.bare,
+        "",
+        lambda b, i: b.request("POST", "/write", {}).status,
+        threads=THROUGHPUT_THREADS,
+        count=many,
+        seconds=seconds,
+    )
     caseload = loadclient.run(
         ports.app,
         therapist,
@@ -245,7 +255,7 @@ def throughputs(ports: Ports, world: World, *, seconds: float) -> dict[str, load
     scores = loadclient.run(
         ports.app, therapist, submit, threads=THROUGHPUT_THREADS, count=len(forms), seconds=seconds
     )
-    return {"bare": bare, "caseload": caseload, "score": scores}
+    return {"bare": bare, "bare_write": bare_write, "caseload": caseload, "score": scores}
 
 
 def _fresh_forms(port: int, cookie: str, world: World, *, count: int) -> list[dict[str, str]]:

@@ -72,6 +72,13 @@ def _print_throughput(figures: dict[str, Any]) -> None:
             f"| {name} | {rate:.1f} | {share:.2f} | ≥ {target:.2f} | "
             f"{_verdict(ok)}{_errors(t[key])} |"
         )
+    write = t["bare_write"].rate
+    score_share = t["score"].rate / write if write else 0.0
+    print(
+        f"| *for comparison:* bare Flask, one row written and committed | {write:.0f} | "
+        f"{write / bare if bare else 0.0:.2f} | | {_errors(t['bare_write'])} |"
+    )
+    print(f"| *score submission against that write* | | {score_share:.2f} | | |")
 
 
 def _print_jobs(jobs: dict[str, Any]) -> None:
