@@ -173,6 +173,18 @@ def smtp_server() -> Iterator[tuple[SmtpSettings, list[Any]]]:
         controller.stop()
 
 
+@pytest.fixture
+def mail_inbox(
+    app: Flask, smtp_server: tuple[SmtpSettings, list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> list[Any]:
+    """The messages the app sends in this test: its SMTP relay is the test server's."""
+    smtp, received = smtp_server
+    relay = {"SMTP_HOST": smtp.host, "SMTP_PORT": smtp.port, "SMTP_FROM": smtp.sender}
+    for key, value in relay.items():
+        monkeypatch.setitem(app.config, key, value)
+    return received
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":

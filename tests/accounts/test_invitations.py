@@ -69,16 +69,10 @@ def test_with_smtp_the_link_is_emailed_to_the_user_and_not_shown_to_the_admin(
     app: Flask,
     login_as,
     world: World,
-    smtp_server,
+    mail_inbox: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    smtp, received = smtp_server
-    for key, value in {
-        "SMTP_HOST": smtp.host,
-        "SMTP_PORT": smtp.port,
-        "SMTP_FROM": smtp.sender,
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
+    received = mail_inbox
     page = _invite_on_the_web(login_as(world.ada), world).get_data(as_text=True)
     assert "/account/setup/" not in page
     assert "emailed to dora@example.test" in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 
@@ -14,16 +16,10 @@ PASSWORD = "dora chooses this one"
 def test_invited_therapist_sets_a_password_enrols_mfa_and_logs_out(
     app: Flask,
     world: World,
-    smtp_server,
+    mail_inbox: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    smtp, received = smtp_server
-    for key, value in {
-        "SMTP_HOST": smtp.host,
-        "SMTP_PORT": smtp.port,
-        "SMTP_FROM": smtp.sender,
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
+    received = mail_inbox
     monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", ("admin", "supervisor", "therapist"))
     clock = frozen_clock(monkeypatch)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -127,16 +128,10 @@ def test_issuing_with_an_email_sends_it(
     app: Flask,
     login_as,
     world: World,
-    smtp_server,
+    mail_inbox: list[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    smtp, received = smtp_server
-    for key, value in {
-        "SMTP_HOST": smtp.host,
-        "SMTP_PORT": smtp.port,
-        "SMTP_FROM": smtp.sender,
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
+    received = mail_inbox
     episode = world.alices_client.current_episode
     response = login_as(world.alice).post(
         f"/links/episodes/{episode.id}",
