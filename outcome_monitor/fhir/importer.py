@@ -43,6 +43,11 @@ from outcome_monitor.services import ServiceError, case_status
 from outcome_monitor.services.access import visible_clients
 from outcome_monitor.services.audit import record
 
+FOREIGN_IDENTIFIER = (
+    "this identifier is already used by a response of another client: an identifier names one "
+    "response of one client"
+)
+
 
 class ImportRefused(ServiceError):
     """The Bundle was not imported; ``errors`` names every entry and field at fault."""
@@ -206,9 +211,15 @@ class _Writer:
         self.seen[same_day] = response.index
         if key:
             self.seen_keys[key] = response.index
-        existing = (key and by_key.get(key)) or by_day.get(
-            (client.id, response.definition.code, response.on)
-        )
+        known = by_key.get(key) if key else None
+        if known is not None and known.episode.client_id != client.id:
+            # Never followed, never named: the response stored under this identifier is
+            # another client's (a foreign key, as the web forms refuse one; issue 9).
+            self.errors.append(
+                EntryError(response.index, "resource.identifier", FOREIGN_IDENTIFIER)
+            )
+            return EntryOutcome(response.index, "400 Bad Request")
+        existing = known or by_day.get((client.id, response.definition.code, response.on))
         if existing:
             self.report.unchanged += 1
             return EntryOutcome(

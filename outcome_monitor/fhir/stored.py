@@ -6,6 +6,7 @@ import hashlib
 from datetime import date
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import db
 from outcome_monitor.fhir.parse import ParsedResponse
@@ -70,11 +71,15 @@ def scored_administration(
 
 
 def by_submission_key(keys: set[str]) -> dict[str, Administration]:
+    """The administrations stored under ``keys``, whoever's they are, with their episodes (the
+    importer checks that a match belongs to the client the response names)."""
     found: dict[str, Administration] = {}
     wanted = sorted(keys)
     for start in range(0, len(wanted), CHUNK):
-        query = sa.select(Administration).where(
-            Administration.submission_key.in_(wanted[start : start + CHUNK])
+        query = (
+            sa.select(Administration)
+            .where(Administration.submission_key.in_(wanted[start : start + CHUNK]))
+            .options(so.joinedload(Administration.episode))
         )
         found.update((a.submission_key or "", a) for a in db.session.scalars(query))
     return found

@@ -334,3 +334,25 @@ def test_read_only_token_cannot_import(as_user, world: World) -> None:
     assert result.status_code == 403
     assert result.get_json()["resourceType"] == "OperationOutcome"
     assert count(Administration) == 0
+
+
+def test_an_identifier_of_another_clients_response_is_refused_and_not_revealed(
+    app, world: World
+) -> None:
+    """A response whose identifier is stored for another client is neither taken as "already
+    imported" (which would answer with that client's record) nor written: the whole Bundle is
+    refused, naming the entry, and nothing of the other record is told."""
+    first = run(bundle(response("P-1", identifier="shared")), world.alice)
+    assert first.created == 1
+    other = {str(i): 2 for i in range(1, 10)}
+    for importer, code in ((world.carol, "P-2"), (world.alice, "P-3")):
+        with pytest.raises(ImportRefused) as refused:
+            run(bundle(response(code, identifier="shared", answers=other)), importer)
+        (error,) = refused.value.errors
+        assert (error.index, error.field) == (0, "resource.identifier")
+        assert "another client" in error.message
+        assert "QuestionnaireResponse/" not in repr(refused.value.errors)
+    assert count(Administration) == 1
+    assert count(Client, Client.code.in_(["P-2", "P-3"])) == 0
+    again = run(bundle(response("P-1", identifier="shared")), world.alice)
+    assert (again.created, again.unchanged) == (0, 1)  # the owner's re-import is still unchanged
