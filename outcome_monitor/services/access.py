@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -41,9 +42,14 @@ def visible_clients(user: User) -> sa.Select[Client]:
     return sa.select(Client).where(Client.therapist_id.in_(visible_therapist_ids(user)))
 
 
-def get_client(user: User, client_id: int) -> Client:
-    """The client, or NotFound when it does not exist or ``user`` may not see it."""
-    client = db.session.scalar(visible_clients(user).where(Client.id == client_id))
+def get_client(user: User, client_id: int, *, with_sessions: bool = False) -> Client:
+    """The client, or NotFound when it does not exist or ``user`` may not see it. With
+    ``with_sessions`` its episodes and their sessions come with it (two more queries however
+    many episodes: the client page lists every past episode's sessions)."""
+    query = visible_clients(user).where(Client.id == client_id)
+    if with_sessions:
+        query = query.options(so.selectinload(Client.episodes).selectinload(Episode.sessions))
+    client = db.session.scalar(query)
     if client is None:
         raise NotFound(_l("No such client."))
     return client

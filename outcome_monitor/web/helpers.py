@@ -41,9 +41,9 @@ def clinic_today() -> date:
     return service_today(current_app)
 
 
-def client_or_404(client_id: int) -> Client:
+def client_or_404(client_id: int, *, with_sessions: bool = False) -> Client:
     try:
-        return access.get_client(current_user, client_id)
+        return access.get_client(current_user, client_id, with_sessions=with_sessions)
     except NotFound:
         abort(404)
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Episode
+from outcome_monitor.models import Episode, EpisodeStatus
 from outcome_monitor.services import care
 from tests.builders import count_statements, new_episode, phq9, phq9_sessions, record_sessions, srs
 from tests.conftest import World
@@ -153,3 +153,34 @@ def test_an_episode_without_a_stored_status_shows_grey(login_as, world: World) -
     assert "A-001" in text
 
 
+
+
+def _returning_client(world: World, code: str, past: int) -> int:
+    """A client of Alice's with ``past`` closed episodes (a few sessions each) and an open one."""
+    client = care.create_client(code=code, therapist=world.alice, by=world.alice)
+    opened = START - timedelta(days=400)
+    for _ in range(past):
+        episode = care.open_episode(client=client, opened_on=opened, by=world.alice)
+        for week in range(3):
+            care.record_session(episode=episode, session_date=opened + timedelta(weeks=week),
+                                attended=True, by=world.alice)  # fmt: skip
+        care.close_episode(
+            episode=episode, closed_on=opened + timedelta(weeks=4),
+            status=EpisodeStatus.CLOSED, reason="", by=world.alice,
+        )  # fmt: skip
+        opened += timedelta(weeks=6)
+    care.open_episode(client=client, opened_on=START, by=world.alice)
+    return client.id
+
+
+def test_client_page_queries_do_not_grow_with_past_episodes(login_as, world: World) -> None:
+    """The past episodes' session counts come with the client, not one query per episode."""
+    once = _returning_client(world, "R-ONCE", 1)
+    often = _returning_client(world, "R-OFTEN", 5)
+    client = login_as(world.alice)
+
+    assert _statements(client, "GET", f"/clients/{often}") == _statements(
+        client, "GET", f"/clients/{once}"
+    )
+    page = client.get(f"/clients/{often}").get_data(as_text=True)
+    assert page.count(", 3 sessions") == 5

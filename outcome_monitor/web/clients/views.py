@@ -81,7 +81,7 @@ def new_client():
 @bp.route("/<int:client_id>")
 @clinical_required
 def detail(client_id: int):
-    client = client_or_404(client_id)
+    client = client_or_404(client_id, with_sessions=True)
     episode = client.current_episode
     # Read once, shown by several panels: the scores (table and chart) and the alerts (card,
     # history and the chart's markers).
