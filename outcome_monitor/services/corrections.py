@@ -21,11 +21,16 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from outcome_monitor.core.errors import CoreError
-from outcome_monitor.core.scoring import score
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, EntryMode, User
-from outcome_monitor.services import ServiceError, access, alerting, case_status, instruments
+from outcome_monitor.services import (
+    ServiceError,
+    access,
+    alerting,
+    case_status,
+    instruments,
+    measures,
+)
 from outcome_monitor.services.audit import record
 from outcome_monitor.services.submissions import scoped_key
 
@@ -165,29 +170,20 @@ def _stage_replacement(
     definition = instruments.library().get(original.instrument_code)
     if definition is None:
         raise ServiceError(_l("This measure is no longer installed; the score can be voided."))
-    try:
-        result = score(definition, answers)
-    except CoreError as error:
-        raise ServiceError(str(error)) from None
-    replacement = Administration(
-        episode=original.episode,
-        session=original.session,
-        instrument_code=definition.code,
-        instrument_version=definition.version,
-        answers=dict(answers),
-        total=result.total,
-        subscales=dict(result.subscales),
-        severity=result.band.label if result.band else None,
-        n_missing=result.n_missing,
-        prorated=result.prorated,
-        risk_items=list(result.risk_flagged),
-        entry_mode=EntryMode(original.entry_mode).value,
-        entered_by=by,
-        submission_key=key,
-        # The correction stands where the mistaken score stood: same date, same place in the
-        # history; when it was made is in the original's voided_at and in the audit trail.
-        created_at=original.created_at,
+    result = measures.score_answers(definition, answers)
+    replacement = measures.new_administration(
+        original.episode,
+        original.session,
+        definition,
+        answers,
+        result,
+        EntryMode(original.entry_mode),
+        by,
+        key,
     )
+    # The correction stands where the mistaken score stood: same date, same place in the
+    # history; when it was made is in the original's voided_at and in the audit trail.
+    replacement.created_at = original.created_at
     db.session.add(replacement)
     record(
         by=by,

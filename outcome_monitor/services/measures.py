@@ -96,8 +96,8 @@ def add_administration(
         return RecordedAdministration(existing, created=False)
     _check_session(episode, session)
     definition = get_definition(instrument_code)
-    result = _score(definition, answers)
-    administration = _new_administration(
+    result = score_answers(definition, answers)
+    administration = new_administration(
         episode, session, definition, answers, result, entry_mode, by, submission_key
     )
     db.session.add(administration)
@@ -175,14 +175,15 @@ def _check_session(episode: Episode, session: TherapySession | None) -> None:
         raise ServiceError(_l("That session belongs to another episode."))
 
 
-def _score(definition: InstrumentDefinition, answers: Mapping[str, float | None]) -> Score:
+def score_answers(definition: InstrumentDefinition, answers: Mapping[str, float | None]) -> Score:
+    """The core's score of ``answers``; its errors as a ServiceError (the user's words)."""
     try:
         return score(definition, answers)
     except CoreError as error:
         raise ServiceError(str(error)) from None
 
 
-def _new_administration(
+def new_administration(
     episode: Episode,
     session: TherapySession | None,
     definition: InstrumentDefinition,
@@ -192,6 +193,8 @@ def _new_administration(
     by: User | None,
     submission_key: str | None,
 ) -> Administration:
+    """The row of a scored administration (not added to the session): a new score, or a
+    correction standing in for a mistaken one (``services.corrections``)."""
     return Administration(
         episode=episode,
         session=session,
