@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from outcome_monitor.core.definitions import InstrumentDefinition, Purpose
 from outcome_monitor.core.errors import CoreError
 from outcome_monitor.core.measure import Direction, MeasureRules
@@ -24,9 +22,8 @@ from outcome_monitor.core.trajectories import (
     expected_curve,
 )
 from outcome_monitor.core.trajectories.base import DEFAULT_MAX_SESSION, INTAKE_SESSION
-from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Alert, Episode
-from outcome_monitor.services import feedback, instruments
+from outcome_monitor.services import feedback, instruments, worklist
 from outcome_monitor.services.settings import ServiceSettings
 
 
@@ -117,11 +114,11 @@ def episode_chart_data(
     if administrations is None:
         everything = feedback.episode_administrations(episode)
     else:
-        everything = [a for a in administrations if a.voided_at is None]
+        everything = [a for a in administrations if a.is_current]
     definition = feedback.first_given(everything, Purpose.OUTCOME)
     if definition is None:
         return ChartData(outcome=None)
-    markers = list(alerts) if alerts is not None else _episode_alerts(episode)
+    markers = list(alerts) if alerts is not None else worklist.alert_history(episode)
     markers.sort(key=lambda a: (a.opened_at, a.id))
     given = [a for a in everything if a.instrument_code == definition.code]
     rules = instruments.rules_for(definition)
@@ -139,10 +136,6 @@ def episode_chart_data(
         reliable_change_inclusive=inclusive,
         prognosis=_prognosis(in_use.model, rules, outcome.points),
     )
-
-
-def _episode_alerts(episode: Episode) -> list[Alert]:
-    return list(db.session.scalars(sa.select(Alert).where(Alert.episode_id == episode.id)))
 
 
 def _series(
