@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import Babel
+from flask import has_request_context, request
+from flask_babel import Babel, Domain
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -41,5 +43,35 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
-babel = Babel()
+
+REQUEST_TRANSLATIONS = "outcome_monitor.translations"  # a key of the request's WSGI environ
+
+
+class _RequestDomain(Domain):
+    """Flask-Babel's message domain, with the request's translations looked up once.
+
+    Flask-Babel finds the request's locale and catalogue again for every string it translates
+    (about 20 µs), and a list page puts a few hundred lazy strings into words (the queue's
+    reasons, the caseload's statuses). The app never switches the locale within a request
+    (no ``force_locale``), so the first lookup holds for the rest of it. They are kept in the
+    request's environ, not on ``g``, which outlives the request when an app context was
+    already pushed (tests, CLI commands). Outside a request (a job's e-mail) nothing is kept.
+    """
+
+    def get_translations(self) -> Any:
+        if not has_request_context():
+            return super().get_translations()
+        held = request.environ.get(REQUEST_TRANSLATIONS)
+        if held is None:
+            held = request.environ[REQUEST_TRANSLATIONS] = super().get_translations()
+        return held
+
+
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return _RequestDomain(domain=self.domain)
+
+
+babel = _Babel()
 compress = Compress()

@@ -2,16 +2,19 @@
 
 Flask-Babel's template callables find the request's locale and its translations again for
 every string (about 20 µs each on our machine), and a list page translates 100-200 strings.
-The locale is decided once per request (the app never switches it with ``force_locale``),
-so the translations are kept on ``g`` for the rest of the request.
+The locale is decided once per request (the app never switches it with ``force_locale``):
+the app's Babel domain (``extensions._RequestDomain``) keeps the request's translations in
+the request's environ, and these callables read them from there.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, has_request_context, request
 from flask_babel import get_translations
+
+from outcome_monitor.extensions import REQUEST_TRANSLATIONS
 
 
 def init_app(app: Flask) -> None:
@@ -26,9 +29,6 @@ def init_app(app: Flask) -> None:
 
 
 def _translations() -> Any:
-    translations = g.get("_template_translations")
-    if translations is None:
-        translations = get_translations()
-        if has_request_context():  # an app context alone (a job's e-mail) keeps no state
-            g._template_translations = translations
-    return translations
+    # Kept in the request's environ by the app's Babel domain after the first lookup.
+    held = request.environ.get(REQUEST_TRANSLATIONS) if has_request_context() else None
+    return held if held is not None else get_translations()
