@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -36,33 +35,25 @@ STATUS_WORDS: dict[str, LazyString] = {
 NOT_COMPUTED = _l("status not computed yet")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseloadEntry:
-    """One row of the caseload: the client, the active episode, its sessions, its stored
-    status (None until ``case_status`` has computed it) and that status in words."""
+    """One row of the caseload: the client, the active episode, its sessions and its stored
+    status (grey, "not computed yet", until ``case_status`` has computed it), read as plain
+    values: a page of 50 rows loads no ORM objects (each would be tracked by the session and
+    expired again by the read audit's rollback and commit)."""
 
-    client: Client
-    episode: Episode
+    client_id: int
+    client_code: str
+    therapist_name: str
+    episode_id: int
+    opened_on: date
     last_session: date | None
     sessions: int
-    status: CaseStatus | None
+    colour: str
     status_words: str
-
-    @property
-    def colour(self) -> str:
-        return self.status.colour if self.status else TrackStatus.GREY
-
-    @property
-    def open_reasons(self) -> list[str]:
-        return list(self.status.open_reasons or []) if self.status else []
-
-    @property
-    def has_risk(self) -> bool:
-        return bool(self.status and self.status.has_risk)
-
-    @property
-    def has_rupture(self) -> bool:
-        return bool(self.status and self.status.has_rupture)
+    open_reasons: tuple[str, ...] = ()
+    has_risk: bool = False
+    has_rupture: bool = False
 
     @property
     def other_alerts(self) -> int:
@@ -71,11 +62,24 @@ class CaseloadEntry:
         return sum(1 for t in self.open_reasons if t not in shown)
 
 
-CaseloadQuery = sa.Select[Client, Episode, CaseStatus]
+CaseloadQuery = sa.Select[*tuple[Any, ...]]  # the ROW_COLUMNS below
 SORTS = ("attention", "client", "last_session", "sessions")
 # Sorts by session facts join the grouped sessions of the whole scope; the others read the
 # page's sessions afterwards, in one IN query for its 50 episodes.
 SESSION_SORTS = ("last_session", "sessions")
+ROW_COLUMNS = (
+    Client.id.label("client_id"),
+    Client.code.label("client_code"),
+    User.display_name.label("therapist_name"),
+    Episode.id.label("episode_id"),
+    Episode.opened_on,
+    CaseStatus.episode_id.label("status_of"),  # None: no stored status yet
+    CaseStatus.colour,
+    CaseStatus.measure_code,
+    CaseStatus.open_reasons,
+    CaseStatus.has_risk,
+    CaseStatus.has_rupture,
+)
 
 
 def caseload_entries(user: User, *, sort: str = "attention", page: int = 1) -> Page[CaseloadEntry]:
@@ -88,11 +92,12 @@ def caseload_entries(user: User, *, sort: str = "attention", page: int = 1) -> P
     number = paging.clamp(page)
     scope = care.active_episodes_in_scope(user)
     query = (
-        sa.select(Client, Episode, CaseStatus)
+        sa.select(*ROW_COLUMNS)
+        .select_from(Client)
         .join(Episode, Episode.client_id == Client.id)
+        .join(User, User.id == Client.therapist_id)
         .outerjoin(CaseStatus, CaseStatus.episode_id == Episode.id)
         .where(Episode.id.in_(scope))
-        .options(so.joinedload(Client.therapist))
     )
     query = _sorted(query, sort if sort in SORTS else "attention", scope)
     total = paging.count(scope)
@@ -118,26 +123,42 @@ def _sorted(query: CaseloadQuery, sort: str, scope: sa.Select[int]) -> CaseloadQ
 
 def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
     """The page's rows with their session facts (one query for the page's episodes)."""
-    episode_ids = [row[1].id for row in rows]
+    episode_ids = [row.episode_id for row in rows]
     stats: dict[int, tuple[date | None, int]] = {}
     if episode_ids:
         for episode_id, held_last, held in db.session.execute(care.session_stats(episode_ids)):
             stats[episode_id] = (held_last, held)
     words = {colour: str(text) for colour, text in STATUS_WORDS.items()}  # once, not per row
+    not_computed = str(NOT_COMPUTED)
     entries = []
-    for client, episode, status in rows:
-        last, n = stats.get(episode.id, (None, 0))
-        entries.append(CaseloadEntry(client, episode, last, n, status, _in_words(status, words)))
+    for row in rows:
+        last, n = stats.get(row.episode_id, (None, 0))
+        stored = row.status_of is not None
+        entries.append(
+            CaseloadEntry(
+                client_id=row.client_id,
+                client_code=row.client_code,
+                therapist_name=row.therapist_name,
+                episode_id=row.episode_id,
+                opened_on=row.opened_on,
+                last_session=last,
+                sessions=n,
+                colour=row.colour if stored else TrackStatus.GREY,
+                status_words=_in_words(row, words) if stored else not_computed,
+                open_reasons=tuple(row.open_reasons or ()) if stored else (),
+                has_risk=bool(stored and row.has_risk),
+                has_rupture=bool(stored and row.has_rupture),
+            )
+        )
     return entries
 
 
-def _in_words(status: CaseStatus | None, words: dict[str, str]) -> str:
-    if status is None:
-        return str(NOT_COMPUTED)
-    if status.measure_code is None:
+def _in_words(row: Any, words: dict[str, str]) -> str:
+    """A stored status in words: the measure and its colour."""
+    if row.measure_code is None:
         return words[TrackStatus.GREY]
-    colour = words.get(status.colour, words[TrackStatus.GREY])
-    return f"{instruments.measure_label(status.measure_code)}: {colour}"
+    colour = words.get(row.colour, words[TrackStatus.GREY])
+    return f"{instruments.measure_label(row.measure_code)}: {colour}"
 
 
 def alert_history(episode: Episode) -> list[Alert]:
