@@ -70,6 +70,21 @@ def count(query: sa.Select[Any]) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
+def rows_and_total(
+    query: sa.Select[*tuple[Any, ...]], number: int, *, size: int = PAGE_SIZE
+) -> tuple[list[Any], int]:
+    """Page ``number`` of ``query`` (already ordered, ending in a unique key) as rows, and the
+    number of rows in all pages, in ONE statement: each row carries the total as
+    ``count(*) OVER ()`` (column ``page_total``). Only a page past the end, which has no row
+    to carry it, asks for the total apart."""
+    number = clamp(number)
+    counted = query.add_columns(sa.func.count().over().label("page_total"))
+    rows = list(db.session.execute(counted.limit(size).offset(offset_of(number, size))).all())
+    if rows:
+        return rows, int(rows[0].page_total)
+    return rows, count(query.order_by(None)) if number > 1 else 0
+
+
 def paginate(query: sa.Select[Any], number: int, *, size: int = PAGE_SIZE) -> Page[Any]:
     """Page ``number`` of ``query`` (already ordered, ending in a unique key) and its total.
 

@@ -86,8 +86,9 @@ def caseload_entries(user: User, *, sort: str = "attention", page: int = 1) -> P
     """One page of the caseload (clients with an active episode ``user`` may see), sorted by
     ``sort`` (an unknown sort reads as "attention": who needs attention first).
 
-    Three queries whatever the caseload: the total, the page (clients, episodes, stored
-    statuses and therapists joined; sorted and cut by the database), the page's sessions.
+    Two queries whatever the caseload: the page with the total (clients, episodes, stored
+    statuses and therapists joined; sorted, counted and cut by the database), and the page's
+    sessions.
     """
     number = paging.clamp(page)
     scope = care.active_episodes_in_scope(user)
@@ -100,9 +101,8 @@ def caseload_entries(user: User, *, sort: str = "attention", page: int = 1) -> P
         .where(Episode.id.in_(scope))
     )
     query = _sorted(query, sort if sort in SORTS else "attention", scope)
-    total = paging.count(scope)
-    rows = db.session.execute(query.limit(paging.PAGE_SIZE).offset(paging.offset_of(number)))
-    return Page(_entries(rows.all()), number, total)
+    rows, total = paging.rows_and_total(query, number)
+    return Page(_entries(rows), number, total)
 
 
 def _sorted(query: CaseloadQuery, sort: str, scope: sa.Select[int]) -> CaseloadQuery:
