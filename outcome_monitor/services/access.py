@@ -44,12 +44,12 @@ def visible_clients(user: User) -> sa.Select[Client]:
 
 def get_client(user: User, client_id: int, *, with_sessions: bool = False) -> Client:
     """The client, or NotFound when it does not exist or ``user`` may not see it. With
-    ``with_sessions`` its episodes and their sessions come with it (two more queries however
-    many episodes: the client page lists every past episode's sessions)."""
+    ``with_sessions`` its episodes and their sessions come with it, joined in the same
+    statement however many episodes (the client page lists every past episode's sessions)."""
     query = visible_clients(user).where(Client.id == client_id)
     if with_sessions:
-        query = query.options(so.selectinload(Client.episodes).selectinload(Episode.sessions))
-    client = db.session.scalar(query)
+        query = query.options(so.joinedload(Client.episodes).joinedload(Episode.sessions))
+    client = db.session.scalars(query).unique().first()
     if client is None:
         raise NotFound(_l("No such client."))
     return client

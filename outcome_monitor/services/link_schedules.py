@@ -257,12 +257,24 @@ def reveal_link(*, schedule: LinkSchedule, by: User, now: datetime) -> IssuedLin
 
 
 def episode_schedules(episode: Episode, *, recent: int = 5) -> list[LinkSchedule]:
-    """Pending schedules (soonest first), then the ``recent`` last processed ones."""
-    mine = sa.select(LinkSchedule).where(LinkSchedule.episode_id == episode.id)
-    pending = mine.where(LinkSchedule.processed_at.is_(None)).order_by(
-        LinkSchedule.send_on, LinkSchedule.id
+    """Pending schedules (soonest first), then the ``recent`` last processed ones (one query:
+    the pending ones and the ids of the recent ones, ordered here)."""
+    recent_ids = (
+        sa.select(LinkSchedule.id)
+        .where(LinkSchedule.episode_id == episode.id, LinkSchedule.processed_at.is_not(None))
+        .order_by(LinkSchedule.processed_at.desc(), LinkSchedule.id.desc())
+        .limit(recent)
     )
-    done = mine.where(LinkSchedule.processed_at.is_not(None)).order_by(
-        LinkSchedule.processed_at.desc(), LinkSchedule.id.desc()
+    found = db.session.scalars(
+        sa.select(LinkSchedule).where(
+            LinkSchedule.episode_id == episode.id,
+            sa.or_(LinkSchedule.processed_at.is_(None), LinkSchedule.id.in_(recent_ids)),
+        )
+    ).all()
+    pending = sorted((s for s in found if s.processed_at is None), key=lambda s: (s.send_on, s.id))
+    done = sorted(
+        (s for s in found if s.processed_at is not None),
+        key=lambda s: (s.processed_at, s.id),
+        reverse=True,
     )
-    return [*db.session.scalars(pending), *db.session.scalars(done.limit(recent))]
+    return [*pending, *done]

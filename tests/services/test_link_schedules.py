@@ -280,3 +280,15 @@ def test_pending_schedules_come_first_on_the_panel(world: World) -> None:
     run()
     episode = world.alices_client.current_episode
     assert link_schedules.episode_schedules(episode) == [soon, later, done]
+
+
+def test_the_panel_keeps_only_the_recent_processed_schedules(world: World) -> None:
+    first_done = schedule(world)
+    second_done = schedule(world)
+    pending = schedule(world, send_on=TODAY + timedelta(days=3))
+    run()
+    episode = world.alices_client.current_episode
+    assert first_done.processed_at == second_done.processed_at  # one run: the id decides
+    assert link_schedules.episode_schedules(episode, recent=1) == [pending, second_done]
+    assert link_schedules.episode_schedules(episode, recent=0) == [pending]
+    assert link_schedules.episode_schedules(episode) == [pending, second_done, first_done]
