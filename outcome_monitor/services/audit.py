@@ -66,9 +66,14 @@ def record_read(
     INSERT finds the code itself), and commit it; a use-case of its own (the read audit).
 
     Anything the request left uncommitted is not meant to be saved (services commit their own
-    work): it is rolled back first. On failure the session is rolled back and the error raised.
+    work): it is rolled back first. A request that changed nothing (every page view) skips
+    that rollback, and its commit keeps what the page loaded as it was: a rollback and a
+    commit would each expire every loaded object (a queue page holds a few hundred), and
+    nothing they hold has changed. On failure the session is rolled back and the error raised.
     """
-    db.session.rollback()
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+        session.rollback()
     statement = sa.insert(AuditEvent).values(
         actor_id=actor_id,
         action=action,
@@ -80,11 +85,29 @@ def record_read(
         client_code=client_code,
     )
     try:
-        db.session.execute(statement)
-        db.session.commit()
+        session.execute(statement)
+        expiring, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expiring
     except Exception:
-        db.session.rollback()
+        session.rollback()
         raise
+
+
+_FLUSHED = "outcome_monitor.flushed"  # a key of Session.info: this transaction wrote
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _note_flush(session: so.Session, _context: object) -> None:
+    session.info[_FLUSHED] = True
+
+
+@sa.event.listens_for(so.Session, "after_transaction_end")
+def _forget_flush(session: so.Session, transaction: so.SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(_FLUSHED, None)
 
 
 def code_by_subquery(code: sa.ScalarSelect[str]) -> str | None:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import Flask, Response
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, AuditOutcome, EntryMode, TokenScope
-from outcome_monitor.services import api_tokens, measures
+from outcome_monitor.models import AuditEvent, AuditOutcome, EntryMode, TokenScope, User
+from outcome_monitor.services import api_tokens, audit, measures
 from outcome_monitor.web import read_audit
 from tests.builders import count_statements
 from tests.conftest import World
@@ -270,3 +270,40 @@ def test_downloading_the_list_of_episodes_with_client_codes_is_audited(
         None,
     )
     assert event.details["path"] == f"/reports/outcomes/episodes.csv?{query}"
+
+
+def _read_event() -> None:
+    audit.record_read(
+        actor_id=None,
+        action="test.read",
+        object_type="Page",
+        object_id=None,
+        details={},
+        outcome=AuditOutcome.ALLOWED,
+        client_code=None,
+        at=datetime.now(UTC),
+    )
+
+
+@pytest.mark.parametrize("flushed", [False, True])
+def test_a_read_event_never_saves_what_the_request_left_uncommitted(
+    world: World, flushed: bool
+) -> None:
+    world.alice.display_name = "Not saved"
+    if flushed:
+        db.session.flush()  # written to the transaction, not committed
+    _read_event()
+    db.session.expire_all()
+    assert world.alice.display_name == "Alice"
+    assert len(events("test.read")) == 1
+
+
+def test_a_read_event_after_an_unchanged_page_keeps_what_was_loaded(world: World) -> None:
+    alice = db.session.get(User, world.alice.id)
+    assert alice is not None and alice.display_name == "Alice"  # loaded
+    _read_event()
+    assert "display_name" in sa.inspect(alice).dict  # not expired: nothing changed
+    assert len(events("test.read")) == 1
+    alice.display_name = "Changed later"
+    db.session.commit()  # the session expires on commit again afterwards
+    assert "display_name" not in sa.inspect(alice).dict
