@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -204,27 +205,17 @@ def _counts_and_page(
 NO_DATE = date(9999, 12, 31)
 
 
-def _latest_review(episodes: sa.Select[int]) -> sa.Subquery:
-    """The latest review (by date, then by recording) of every episode (a window function)."""
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=SupervisionReview.episode_id,
-            order_by=(SupervisionReview.reviewed_on.desc(), SupervisionReview.id.desc()),
-        )
-        .label("rank")
+def _latest_review() -> tuple[type[SupervisionReview], sa.ColumnElement[bool]]:
+    """The latest review (by date, then by recording) of an episode: an alias of the reviews
+    and the condition that no later review of the same episode exists (an index probe per
+    case on ``ix_supervision_review_latest``, however many reviews the service holds)."""
+    latest = so.aliased(SupervisionReview, name="latest_review")
+    later = so.aliased(SupervisionReview, name="later_review")
+    no_later = ~sa.exists().where(
+        later.episode_id == latest.episode_id,
+        sa.tuple_(later.reviewed_on, later.id) > sa.tuple_(latest.reviewed_on, latest.id),
     )
-    ranked = sa.select(
-        SupervisionReview.episode_id,
-        SupervisionReview.created_at,
-        SupervisionReview.follow_up_on,
-        rank,
-    ).where(SupervisionReview.episode_id.in_(episodes)).subquery("ranked_review")
-    return (
-        sa.select(ranked.c.episode_id, ranked.c.created_at, ranked.c.follow_up_on)
-        .where(ranked.c.rank == 1)
-        .subquery("latest_review")
-    )
+    return latest, no_later
 
 
 def _waiting_request() -> sa.Subquery:
@@ -236,71 +227,79 @@ def _waiting_request() -> sa.Subquery:
     )
 
 
-def _candidates(today: date) -> sa.Subquery:
-    """The episodes that may be in the queue: a card (the stored status's ``card_level``), a
-    waiting request, or a review whose follow-up date has come (not necessarily the latest;
-    ``_cases`` decides). Reading these instead of every episode of the scope keeps the
-    statement proportional to the flagged cases."""
-    return sa.union(
-        sa.select(CaseStatus.episode_id.label("episode_id")).where(
-            CaseStatus.card_level < NO_CARD_RANK
-        ),
-        sa.select(SupervisionRequest.episode_id).where(SupervisionRequest.review_id.is_(None)),
-        sa.select(SupervisionReview.episode_id).where(SupervisionReview.follow_up_on <= today),
-    ).subquery("candidates")
-
-
 def _cases(scope: sa.Select[int], today: date) -> sa.CTE:
     """Every case of the scope that is in the queue, with the parts of ``CaseState.need``
     and the filters' columns, as ``core.supervision.case_state`` decides them (a CTE that
     the database works out once, however often the statement reads it). The card's facts
     are the stored status's (``CaseStatus``: escalated, level, open, oldest and newest alert,
-    rewritten with every change of the episode's alerts), not an aggregate of the alerts."""
-    candidates = _candidates(today)
-    episodes = sa.select(candidates.c.episode_id)
-    review, request = _latest_review(episodes), _waiting_request()
+    rewritten with every change of the episode's alerts), not an aggregate of the alerts.
+
+    Two parts, one after the other (UNION ALL, never the same episode twice): the episodes
+    with a card, read from the stored statuses' ``card_level`` (index
+    ``ix_case_status_card_level``), and those without one that a waiting request or a
+    follow-up date that has come brings in (few). Starting from the stored statuses rather
+    than from a union of candidate ids halved the statement's time at the benchmark's size."""
+    latest, no_later = _latest_review()
+    request = _waiting_request()
     card = CaseStatus
     active = Episode.status == EpisodeStatus.ACTIVE
     has_card = sa.func.coalesce(card.card_level, NO_CARD_RANK) < NO_CARD_RANK
     requested = sa.and_(active, request.c.requested_at.is_not(None))
-    follow_up_due = sa.and_(active, review.c.follow_up_on <= today)
+    follow_up_due = sa.and_(active, latest.follow_up_on <= today)
     new_reasons = sa.and_(
-        has_card,
-        sa.or_(review.c.episode_id.is_(None), card.newest_open_at > review.c.created_at),
+        has_card, sa.or_(latest.episode_id.is_(None), card.newest_open_at > latest.created_at)
     )
     not_yet_reviewed = sa.or_(new_reasons, requested)
     since = least(
         sa.case((has_card, utc_date(card.oldest_open_at)), else_=NO_DATE),
         sa.case((requested, utc_date(request.c.requested_at)), else_=NO_DATE),
-        sa.case((follow_up_due, review.c.follow_up_on), else_=NO_DATE),
+        sa.case((follow_up_due, latest.follow_up_on), else_=NO_DATE),
     )
-    return (
-        sa.select(
-            Episode.id.label("episode_id"),
-            Client.code.label("client_code"),
-            Client.therapist_id,
-            User.team_id,
-            _as_int(sa.and_(has_card, card.card_escalated)).label("escalated"),
-            _as_int(card.card_level == LEVEL_RANK[Level.RISK]).label("risk"),
-            _as_int(sa.or_(not_yet_reviewed, follow_up_due)).label("waiting"),
-            _as_int(sa.and_(has_card, card.open_alerts > 0)).label("card_open"),
-            sa.func.coalesce(card.card_level, NO_CARD_RANK).label("level"),
-            since.label("since"),
-            _as_int(not_yet_reviewed).label("not_yet_reviewed"),
-            _as_int(requested).label("requested"),
-            _as_int(follow_up_due).label("follow_up_due"),
+    columns = (
+        Episode.id.label("episode_id"),
+        Client.code.label("client_code"),
+        Client.therapist_id,
+        User.team_id,
+        _as_int(sa.and_(has_card, card.card_escalated)).label("escalated"),
+        _as_int(card.card_level == LEVEL_RANK[Level.RISK]).label("risk"),
+        _as_int(sa.or_(not_yet_reviewed, follow_up_due)).label("waiting"),
+        _as_int(sa.and_(has_card, card.open_alerts > 0)).label("card_open"),
+        sa.func.coalesce(card.card_level, NO_CARD_RANK).label("level"),
+        since.label("since"),
+        _as_int(not_yet_reviewed).label("not_yet_reviewed"),
+        _as_int(requested).label("requested"),
+        _as_int(follow_up_due).label("follow_up_due"),
+    )
+
+    def described(query: sa.Select[Any]) -> sa.Select[Any]:
+        return (
+            query.join(Client, Episode.client_id == Client.id)
+            .join(User, Client.therapist_id == User.id)
+            .outerjoin(latest, sa.and_(latest.episode_id == Episode.id, no_later))
+            .outerjoin(request, request.c.episode_id == Episode.id)
+            .where(Client.therapist_id.in_(scope))
         )
-        .select_from(candidates)
-        .join(Episode, Episode.id == candidates.c.episode_id)
-        .join(Client, Episode.client_id == Client.id)
-        .join(User, Client.therapist_id == User.id)
-        .outerjoin(card, card.episode_id == Episode.id)
-        .outerjoin(review, review.c.episode_id == Episode.id)
-        .outerjoin(request, request.c.episode_id == Episode.id)
-        .where(Client.therapist_id.in_(scope), sa.or_(has_card, requested, follow_up_due))
-        .cte("cases")
-        .prefix_with("MATERIALIZED")
+
+    with_card = described(
+        sa.select(*columns)
+        .select_from(card)
+        .join(Episode, Episode.id == card.episode_id)
+        .where(card.card_level < NO_CARD_RANK)
     )
+    brought = sa.union(
+        sa.select(SupervisionRequest.episode_id.label("episode_id")).where(
+            SupervisionRequest.review_id.is_(None)
+        ),
+        sa.select(SupervisionReview.episode_id).where(SupervisionReview.follow_up_on <= today),
+    ).subquery("brought")
+    without_card = described(
+        sa.select(*columns)
+        .select_from(brought)
+        .join(Episode, Episode.id == brought.c.episode_id)
+        .outerjoin(card, card.episode_id == Episode.id)
+        .where(sa.not_(has_card), sa.or_(requested, follow_up_due))
+    )
+    return sa.union_all(with_card, without_card).cte("cases").prefix_with("MATERIALIZED")
 
 
 def _as_int(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
