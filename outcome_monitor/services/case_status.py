@@ -235,11 +235,9 @@ def prognosis_dict(outlook: Outlook) -> dict[str, Any]:
     return stored
 
 
-def stored_outlook(row: CaseStatus | None) -> Outlook | None:
-    """The ``Outlook`` kept in a stored status; None when the status is not computed yet."""
-    if row is None or not row.prognosis:
-        return None
-    return case_outlook.outlook_from_dict(row.prognosis)
+def outlook_of(prognosis: dict[str, Any] | None) -> Outlook | None:
+    """The ``Outlook`` of a stored status's ``prognosis`` column; None when there is none."""
+    return case_outlook.outlook_from_dict(prognosis) if prognosis else None
 
 
 def _fill_alerts(row: CaseStatus, alerts: list[Alert]) -> None:

@@ -67,13 +67,36 @@ class QueueFilters:
     case: CaseFilter = field(default_factory=CaseFilter)
 
 
+@dataclass(frozen=True, slots=True)
+class CaseTherapist:
+    id: int
+    display_name: str
+    team_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseClient:
+    code: str
+    therapist: CaseTherapist
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEpisode:
+    """What a queue row shows of the episode, its client and therapist (plain values)."""
+
+    id: int
+    client_id: int
+    is_active: bool
+    client: CaseClient
+
+
 @dataclass(frozen=True)
 class QueueRow:
-    """One case: the episode (client and therapist loaded), its state, the therapist's last
+    """One case: the episode (with its client and therapist), its state, the therapist's last
     acknowledgement, the latest review, the waiting request and the stored prognosis (None
     when the episode has no stored status yet)."""
 
-    episode: Episode
+    episode: CaseEpisode
     state: CaseState
     acknowledgement: Acknowledgement | None
     last_review: SupervisionReview | None
@@ -205,17 +228,17 @@ def _counts_and_page(
 NO_DATE = date(9999, 12, 31)
 
 
-def _latest_review() -> tuple[type[SupervisionReview], sa.ColumnElement[bool]]:
-    """The latest review (by date, then by recording) of an episode: an alias of the reviews
-    and the condition that no later review of the same episode exists (an index probe per
-    case on ``ix_supervision_review_latest``, however many reviews the service holds)."""
-    latest = so.aliased(SupervisionReview, name="latest_review")
-    later = so.aliased(SupervisionReview, name="later_review")
-    no_later = ~sa.exists().where(
-        later.episode_id == latest.episode_id,
-        sa.tuple_(later.reviewed_on, later.id) > sa.tuple_(latest.reviewed_on, latest.id),
-    )
-    return latest, no_later
+# The latest review (by date, then by recording) of an episode: an alias of the reviews and
+# the condition that no later review of the same episode exists (an index probe per case on
+# ``ix_supervision_review_latest``, however many reviews the service holds). Made once: an
+# alias is a mapped class of its own, costly to build on every request.
+LATEST_REVIEW = so.aliased(SupervisionReview, name="latest_review")
+_LATER_REVIEW = so.aliased(SupervisionReview, name="later_review")
+NO_LATER_REVIEW = ~sa.exists().where(
+    _LATER_REVIEW.episode_id == LATEST_REVIEW.episode_id,
+    sa.tuple_(_LATER_REVIEW.reviewed_on, _LATER_REVIEW.id)
+    > sa.tuple_(LATEST_REVIEW.reviewed_on, LATEST_REVIEW.id),
+)
 
 
 def _waiting_request() -> sa.Subquery:
@@ -239,7 +262,7 @@ def _cases(scope: sa.Select[int], today: date) -> sa.CTE:
     ``ix_case_status_card_level``), and those without one that a waiting request or a
     follow-up date that has come brings in (few). Starting from the stored statuses rather
     than from a union of candidate ids halved the statement's time at the benchmark's size."""
-    latest, no_later = _latest_review()
+    latest, no_later = LATEST_REVIEW, NO_LATER_REVIEW
     request = _waiting_request()
     card = CaseStatus
     active = Episode.status == EpisodeStatus.ACTIVE
@@ -343,7 +366,7 @@ def _rows(episode_ids: list[int], today: date, reviewer: bool) -> list[QueueRow]
     alerts = _unresolved_alerts(episode_ids)
     reviews = _latest_reviews(episode_ids)
     requests = _waiting_requests(episode_ids)
-    statuses = _statuses(episode_ids)
+    prognoses = _prognoses(episode_ids)
     rows = []
     for episode_id in episode_ids:
         episode = episodes[episode_id]
@@ -358,7 +381,7 @@ def _rows(episode_ids: list[int], today: date, reviewer: bool) -> list[QueueRow]
                 acknowledgement=attention._last_acknowledgement(alerts.get(episode_id, [])),
                 last_review=reviews.get(episode_id),
                 request=requests.get(episode_id),
-                outlook=case_status.stored_outlook(statuses.get(episode_id)),
+                outlook=case_status.outlook_of(prognoses.get(episode_id)),
                 can_review=reviewer,
             )
         )
@@ -366,7 +389,7 @@ def _rows(episode_ids: list[int], today: date, reviewer: bool) -> list[QueueRow]
 
 
 def _facts(
-    episode: Episode,
+    episode: CaseEpisode,
     alerts: dict[int, list[Alert]],
     reviews: dict[int, SupervisionReview],
     requests: dict[int, SupervisionRequest],
@@ -383,13 +406,35 @@ def _facts(
     )
 
 
-def _episodes(episode_ids: list[int]) -> dict[int, Episode]:
-    rows = db.session.scalars(
-        sa.select(Episode)
+def _episodes(episode_ids: list[int]) -> dict[int, CaseEpisode]:
+    """The page's episodes with their client and therapist, as plain values (no ORM objects
+    for the session to track and the read audit to let go of)."""
+    rows = db.session.execute(
+        sa.select(
+            Episode.id,
+            Episode.client_id,
+            Episode.status,
+            Client.code,
+            User.id.label("therapist_id"),
+            User.display_name,
+            User.team_id,
+        )
+        .join(Client, Episode.client_id == Client.id)
+        .join(User, Client.therapist_id == User.id)
         .where(Episode.id.in_(episode_ids))
-        .options(so.joinedload(Episode.client).joinedload(Client.therapist))
     )
-    return {episode.id: episode for episode in rows}
+    return {
+        row.id: CaseEpisode(
+            id=row.id,
+            client_id=row.client_id,
+            is_active=row.status == EpisodeStatus.ACTIVE,
+            client=CaseClient(
+                code=row.code,
+                therapist=CaseTherapist(row.therapist_id, row.display_name, row.team_id),
+            ),
+        )
+        for row in rows
+    }
 
 
 def _unresolved_alerts(episode_ids: list[int]) -> dict[int, list[Alert]]:
@@ -441,6 +486,11 @@ def _waiting_requests(episode_ids: list[int]) -> dict[int, SupervisionRequest]:
     return {request.episode_id: request for request in rows}
 
 
-def _statuses(episode_ids: list[int]) -> dict[int, CaseStatus]:
-    rows = db.session.scalars(sa.select(CaseStatus).where(CaseStatus.episode_id.in_(episode_ids)))
-    return {row.episode_id: row for row in rows}
+def _prognoses(episode_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+    """The stored prognosis of each of the page's episodes that has a stored status."""
+    rows = db.session.execute(
+        sa.select(CaseStatus.episode_id, CaseStatus.prognosis).where(
+            CaseStatus.episode_id.in_(episode_ids)
+        )
+    )
+    return {row.episode_id: row.prognosis for row in rows}

@@ -286,7 +286,7 @@ def test_the_prognosis_is_stored_under_a_fitted_method(world: World) -> None:
 
     assert row.prognosis_worse is not None and 0 <= row.prognosis_worse <= 1
     assert row.prognosis is not None and row.prognosis["p_deterioration"] == row.prognosis_worse
-    outlook = case_status.stored_outlook(row)
+    outlook = case_status.outlook_of(row.prognosis)
     assert outlook is not None and outlook.prognosis is not None
     assert outlook.code == "phq9"
     assert outlook.prognosis.p_deterioration == row.prognosis_worse
@@ -300,12 +300,13 @@ def test_no_prognosis_under_the_rational_method(world: World) -> None:
 
     assert row.prognosis_worse is None
     assert row.prognosis == {"code": "phq9", "missing": "rational"}
-    outlook = case_status.stored_outlook(row)
+    outlook = case_status.outlook_of(row.prognosis)
     assert outlook is not None and outlook.prognosis is None
 
 
-def test_stored_outlook_of_no_row_is_none() -> None:
-    assert case_status.stored_outlook(None) is None
+def test_no_stored_prognosis_is_no_outlook() -> None:
+    assert case_status.outlook_of(None) is None
+    assert case_status.outlook_of({}) is None
 
 
 def _columns(row: CaseStatus) -> tuple[object, ...]:
