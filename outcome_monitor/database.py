@@ -1,10 +1,12 @@
-"""Per-connection settings of the database engine (SQLite's journal mode and busy timeout)."""
+"""Per-connection settings of the database engine (SQLite's journal mode and busy timeout),
+and the note of a transaction that wrote (read by the read audit)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Flask
 
 from outcome_monitor.extensions import db
@@ -19,6 +21,61 @@ def init_app(app: Flask) -> None:
         busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
         synchronous=app.config["SQLITE_SYNCHRONOUS"],
     )
+    note_writes(engine)
+
+
+# A key of ``Connection.info``: the connection's current transaction wrote (an INSERT, UPDATE
+# or DELETE, from a flush or a statement; any SQL that is not a SELECT), or a statement in it
+# failed. Forgotten when the transaction ends (commit, rollback, or the pool's reset).
+WROTE = "outcome_monitor.wrote"
+
+
+def note_writes(engine: sa.Engine) -> None:
+    """Keep ``WROTE`` on the connections of ``engine``, so that a caller about to commit work
+    of its own (the read audit) knows whether the request left anything to roll back first,
+    however it was written: an ORM flush, ``session.execute(update(...))``, a bulk insert, SQL
+    text, or a statement that failed and left the transaction aborted."""
+    sa.event.listen(engine, "before_cursor_execute", _note_statement)
+    sa.event.listen(engine, "handle_error", _note_failure)
+    sa.event.listen(engine, "commit", _forget)
+    sa.event.listen(engine, "rollback", _forget)
+    sa.event.listen(engine, "reset", _forget_on_reset)
+
+
+def transaction_wrote(session: so.Session) -> bool:
+    """Whether the session's current transaction wrote or failed (see ``WROTE``)."""
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().info.get(WROTE))
+
+
+def _writes(statement: str, context: Any) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    compiled = getattr(context, "compiled", None)
+    if isinstance(getattr(compiled, "statement", None), sa.Select | sa.CompoundSelect):
+        return False
+    return statement.lstrip()[:6].upper() != "SELECT"
+
+
+def _note_statement(
+    conn: sa.Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    if _writes(statement, context):
+        conn.info[WROTE] = True
+
+
+def _note_failure(context: sa.engine.ExceptionContext) -> None:
+    if context.connection is not None:
+        context.connection.info[WROTE] = True
+
+
+def _forget(conn: sa.Connection) -> None:
+    conn.info.pop(WROTE, None)
+
+
+def _forget_on_reset(_dbapi_connection: Any, record: Any, _reset_state: Any) -> None:
+    record.info.pop(WROTE, None)
 
 
 def configure_sqlite(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from outcome_monitor import database
 from outcome_monitor.extensions import db
 from outcome_monitor.models import AuditEvent, AuditOutcome, Client, Episode, User
 from outcome_monitor.services import NotFound, paging
@@ -66,13 +67,21 @@ def record_read(
     INSERT finds the code itself), and commit it; a use-case of its own (the read audit).
 
     Anything the request left uncommitted is not meant to be saved (services commit their own
-    work): it is rolled back first. A request that changed nothing (every page view) skips
-    that rollback, and its commit keeps what the page loaded as it was: a rollback and a
-    commit would each expire every loaded object (a queue page holds a few hundred), and
-    nothing they hold has changed. On failure the session is rolled back and the error raised.
+    work): it is rolled back first. A request that left nothing (every page view: no pending
+    object, nothing written in the transaction, no failed statement; ``database.WROTE``) skips
+    that rollback, and the audit's commit keeps what the page loaded as it was: a rollback and
+    a commit would each expire every loaded object (a queue page holds a few hundred), and
+    nothing they hold has changed. Should the event still fail on that path (a transaction
+    broken in a way not noticed), it is rolled back and written once more. On failure the
+    session is rolled back and the error raised.
     """
     session = db.session()
-    if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+    left_something = (
+        not session.is_active
+        or bool(session.new or session.dirty or session.deleted)
+        or database.transaction_wrote(session)
+    )
+    if left_something:
         session.rollback()
     statement = sa.insert(AuditEvent).values(
         actor_id=actor_id,
@@ -85,29 +94,39 @@ def record_read(
         client_code=client_code,
     )
     try:
-        session.execute(statement)
-        expiring, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = expiring
+        _commit_alone(session, statement)
     except Exception:
         session.rollback()
-        raise
+        if left_something:
+            raise
+        try:
+            _commit_alone(session, statement)
+        except Exception:
+            session.rollback()
+            raise
 
 
-_FLUSHED = "outcome_monitor.flushed"  # a key of Session.info: this transaction wrote
+def read_afresh() -> None:
+    """At the start of a request: objects a previous request loaded are read again.
+
+    ``record_read``'s commit does not expire what a page loaded. A served request has a
+    session of its own, empty at this point, so this costs nothing; but when an app context
+    outlives its requests (tests, a CLI command serving requests) the session and its objects
+    carry over, and a change made meanwhile elsewhere (another connection, a job) must not be
+    hidden behind them. Objects with changes not yet flushed are left as they are."""
+    session = db.session()
+    if session.identity_map and not (session.new or session.dirty or session.deleted):
+        session.expire_all()
 
 
-@sa.event.listens_for(so.Session, "after_flush")
-def _note_flush(session: so.Session, _context: object) -> None:
-    session.info[_FLUSHED] = True
-
-
-@sa.event.listens_for(so.Session, "after_transaction_end")
-def _forget_flush(session: so.Session, transaction: so.SessionTransaction) -> None:
-    if transaction.parent is None:  # the outermost transaction: committed or rolled back
-        session.info.pop(_FLUSHED, None)
+def _commit_alone(session: so.Session, statement: sa.Insert) -> None:
+    """Execute ``statement`` and commit without expiring the session's objects."""
+    session.execute(statement)
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
 
 
 def code_by_subquery(code: sa.ScalarSelect[str]) -> str | None:

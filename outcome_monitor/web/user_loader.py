@@ -13,7 +13,7 @@ from flask import Flask, g
 
 from outcome_monitor.extensions import login_manager
 from outcome_monitor.models import User
-from outcome_monitor.services import sign_in
+from outcome_monitor.services import audit, sign_in
 
 
 @login_manager.user_loader
@@ -39,4 +39,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    # First of the request's hooks, before anything loads the user: objects kept from an
+    # earlier request in the same app context are read again (audit.read_afresh).
+    app.before_request(audit.read_afresh)
     app.before_request(_forget_cached_login)
