@@ -277,3 +277,32 @@ def count_statements() -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", remember)
+
+
+def core_queue(supervisor: User, today: date) -> list[int]:
+    """The review queue of ``supervisor`` as the core tells it from the facts themselves (the
+    episodes of the scope, their unresolved alerts, latest review and waiting request), most
+    need first: what the database's queue must equal."""
+    from outcome_monitor.core.supervision import CaseFacts, ReviewFact, case_state
+    from outcome_monitor.services import alerting, feedback
+
+    scope = supervision.reviewable_therapist_ids(supervisor)
+    episodes = db.session.scalars(
+        sa.select(Episode).join(Client).where(Client.therapist_id.in_(scope))
+    ).all()
+    keyed = []
+    for episode in episodes:
+        reviews, request = supervision.reviews_of(episode), supervision.open_request(episode)
+        last = reviews[0] if reviews else None
+        facts = CaseFacts(
+            alerts=tuple(feedback.fact(a) for a in alerting.unresolved(episode)),
+            last_review=ReviewFact(last.reviewed_on, last.created_at, last.follow_up_on)
+            if last
+            else None,
+            requested_at=request.requested_at if request else None,
+            active=episode.is_active,
+        )
+        state = case_state(facts, today=today)
+        if state is not None:
+            keyed.append((state.need, episode.client.code, episode.id))
+    return [episode_id for *_key, episode_id in sorted(keyed)]

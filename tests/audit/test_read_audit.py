@@ -10,11 +10,19 @@ import sqlalchemy as sa
 from flask import Flask, Response
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, AuditOutcome, EntryMode, TokenScope, User
+from outcome_monitor.models import (
+    AuditEvent,
+    AuditOutcome,
+    Client,
+    EntryMode,
+    Team,
+    TokenScope,
+    User,
+)
 from outcome_monitor.services import api_tokens, audit, measures
 from outcome_monitor.web import read_audit
 from tests.builders import count_statements
-from tests.conftest import World
+from tests.conftest import USING_POSTGRES, World
 
 PHQ9 = {str(i): 1.0 for i in range(1, 10)}
 
@@ -307,3 +315,102 @@ def test_a_read_event_after_an_unchanged_page_keeps_what_was_loaded(world: World
     alice.display_name = "Changed later"
     db.session.commit()  # the session expires on commit again afterwards
     assert "display_name" not in sa.inspect(alice).dict
+
+
+def _fresh_name(user_id: int) -> str:
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.select(User.display_name).where(User.id == user_id))
+
+
+def _audit_rows() -> int:
+    with db.engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "test.read"))
+
+
+# ---- regressions found by a helper attacking the first version of the fast path -------------
+
+
+def test_audit_never_saves_an_uncommitted_core_update(world: World) -> None:
+    """a Core/ORM-bulk UPDATE is neither in session.new/dirty/deleted
+    nor a flush, so record_read skips its rollback and its commit saves the request's
+    uncommitted write."""
+    alice_id = world.alice.id
+    db.session.execute(sa.update(User).where(User.id == alice_id).values(display_name="Not saved"))
+    _read_event()
+    assert _audit_rows() == 1
+    assert _fresh_name(alice_id) == "Alice"
+
+
+@pytest.mark.skipif(
+    not USING_POSTGRES,
+    reason="pysqlite commits a SAVEPOINT's work at RELEASE when no BEGIN came before it "
+    "(no code of the app uses savepoints)",
+)
+def test_audit_never_saves_an_uncommitted_core_update_in_a_savepoint(world: World) -> None:
+    alice_id = world.alice.id
+    with db.session.begin_nested():
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == alice_id)
+            .values(display_name="Not saved")
+            .execution_options(synchronize_session=False)
+        )
+    _read_event()
+    assert _fresh_name(alice_id) == "Alice"
+
+
+def test_audit_never_saves_an_uncommitted_bulk_insert(world: World) -> None:
+    db.session.execute(sa.insert(Team), [{"name": "Ghost"}])
+    _read_event()
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).where(Team.name == "Ghost")) == 0
+
+
+def test_audit_after_a_caught_failed_flush_is_written_and_saves_nothing(world: World) -> None:
+    """after a failed flush the session is inactive but new/dirty are
+    empty and no flush was noted, so no rollback: the audit INSERT raises PendingRollbackError
+    (an allowed read turns 503, a denied one loses its row)."""
+    db.session.add(Team(name="North"))  # a duplicate name
+    db.session.add(Team(name="Fresh"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    _read_event()
+    assert _audit_rows() == 1
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).where(Team.name == "Fresh")) == 0
+
+
+def test_audit_after_a_caught_failed_flush_in_a_savepoint(world: World) -> None:
+    world.bob.display_name = "Flushed"
+    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(Team(name="North"))
+    except sa.exc.IntegrityError:
+        pass
+    _read_event()
+    assert _fresh_name(world.bob.id) == "Bob"
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="an aborted transaction is PostgreSQL's")
+def test_audit_is_written_after_a_caught_statement_error(world: World) -> None:
+    """A view that caught a failed statement (and did not roll back) still gets its row; it
+    did before the change, whose unconditional rollback cleared the aborted transaction."""
+    with pytest.raises(sa.exc.DBAPIError):
+        db.session.execute(sa.text("SELECT 1/0"))
+    _read_event()
+    assert _audit_rows() == 1
+
+
+def test_a_later_request_in_the_same_app_context_sees_a_changed_client(
+    login_as, world: World
+) -> None:
+    """Only where one app context serves several requests (tests, a CLI command):
+    the audit commit no longer expires, so the second page shows the identity map's stale
+    code. Production (one app context per request) is not affected."""
+    client = login_as(world.alice)
+    cid = world.alices_client.id
+    assert "A-001" in client.get(f"/clients/{cid}").get_data(as_text=True)
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Client).where(Client.id == cid).values(code="A-999"))
+    assert "A-999" in client.get(f"/clients/{cid}").get_data(as_text=True)

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from outcome_monitor.core.alerts import AlertType
-from outcome_monitor.core.supervision import CaseFacts, ReviewFact, case_state
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Client, Episode, EpisodeStatus
 from outcome_monitor.models.case_status import CaseStatus
@@ -23,7 +22,6 @@ from outcome_monitor.services import (
     care,
     case_status,
     corrections,
-    feedback,
     refit,
     review_queue,
     settings_changes,
@@ -31,6 +29,7 @@ from outcome_monitor.services import (
 )
 from tests.builders import (
     bobs_episode,
+    core_queue,
     crisis,
     give_session,
     insert_closed_episodes,
@@ -94,30 +93,6 @@ def _score(episode: Episode, code: str, total: float) -> Administration:
         Administration.current(),
     )
     return db.session.scalars(query).one()
-
-
-def _core_queue(world: World) -> list[int]:
-    """The queue as the core tells it from the facts themselves, most need first."""
-    scope = supervision.reviewable_therapist_ids(world.sam)
-    episodes = db.session.scalars(
-        sa.select(Episode).join(Client).where(Client.therapist_id.in_(scope))
-    ).all()
-    keyed = []
-    for episode in episodes:
-        reviews, request = supervision.reviews_of(episode), supervision.open_request(episode)
-        last = reviews[0] if reviews else None
-        facts = CaseFacts(
-            alerts=tuple(feedback.fact(a) for a in alerting.unresolved(episode)),
-            last_review=ReviewFact(last.reviewed_on, last.created_at, last.follow_up_on)
-            if last
-            else None,
-            requested_at=request.requested_at if request else None,
-            active=episode.is_active,
-        )
-        state = case_state(facts, today=TODAY)
-        if state is not None:
-            keyed.append((state.need, episode.client.code, episode.id))
-    return [episode_id for *_key, episode_id in sorted(keyed)]
 
 
 def test_every_use_case_leaves_every_stored_status_fresh(world: World) -> None:
@@ -188,7 +163,7 @@ def test_every_use_case_leaves_every_stored_status_fresh(world: World) -> None:
     assert_fresh("supervision.record_review")
 
     queue = review_queue.review_queue(world.sam, today=TODAY).rows
-    assert [r.episode.id for r in queue] == _core_queue(world)
+    assert [r.episode.id for r in queue] == core_queue(world.sam, TODAY)
     assert {alices.id, bobs.id, _episode("IMP-1").id} <= {r.episode.id for r in queue}
 
 

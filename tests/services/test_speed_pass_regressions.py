@@ -1,7 +1,7 @@
-"""Regression tests written against the speed pass of 2026-12-02 (a helper attacking it): the
-read audit never saves what a request left and is always written; pages read afresh in an
-app context that outlives its requests; the caseload's totals and pages, the client with its
-sessions, the link schedules and the review queue in awkward cases equal what they were."""
+"""Regression tests written against the speed pass of 2026-12-02 by a helper attacking it:
+the caseload's totals and pages, the client with its sessions, the link schedules and the
+review queue in awkward cases equal what they were (the read audit's are in
+tests/audit/test_read_audit.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from outcome_monitor.core.supervision import CaseFacts, ReviewFact, case_state
 from outcome_monitor.extensions import db
 from outcome_monitor.models import (
-    AuditEvent,
-    AuditOutcome,
-    Client,
     Episode,
-    Team,
     TherapySession,
     User,
 )
@@ -31,11 +26,8 @@ from outcome_monitor.models.supervision import (
 from outcome_monitor.services import (
     NotFound,
     access,
-    alerting,
-    audit,
     care,
     case_status,
-    feedback,
     link_schedules,
     review_queue,
     supervision,
@@ -44,130 +36,15 @@ from outcome_monitor.services import (
 from outcome_monitor.services.paging import PAGE_SIZE
 from tests.builders import (
     bobs_episode,
+    core_queue,
     new_episode,
     phq9_sessions,
     record_sessions,
     south_supervisor,
 )
-from tests.conftest import USING_POSTGRES, World
+from tests.conftest import World
 
 TODAY = date.today()
-
-
-def _read_event() -> None:
-    audit.record_read(
-        actor_id=None,
-        action="regression.read",
-        object_type="Page",
-        object_id=None,
-        details={},
-        outcome=AuditOutcome.ALLOWED,
-        client_code=None,
-        at=datetime.now(UTC),
-    )
-
-
-def _fresh_name(user_id: int) -> str:
-    with db.engine.connect() as connection:
-        return connection.scalar(sa.select(User.display_name).where(User.id == user_id))
-
-
-def _audit_rows() -> int:
-    with db.engine.connect() as connection:
-        return connection.scalar(
-            sa.select(sa.func.count()).where(AuditEvent.action == "regression.read")
-        )
-
-
-# ---- 1. the read audit ---------------------------------------------------------------------
-
-
-def test_audit_never_saves_an_uncommitted_core_update(world: World) -> None:
-    """REGRESSION (be1d7aa): a Core/ORM-bulk UPDATE is neither in session.new/dirty/deleted
-    nor a flush, so record_read skips its rollback and its commit saves the request's
-    uncommitted write."""
-    alice_id = world.alice.id
-    db.session.execute(
-        sa.update(User).where(User.id == alice_id).values(display_name="Not saved")
-    )
-    _read_event()
-    assert _audit_rows() == 1
-    assert _fresh_name(alice_id) == "Alice"
-
-
-@pytest.mark.skipif(
-    not USING_POSTGRES,
-    reason="pysqlite commits a SAVEPOINT's work at RELEASE when no BEGIN came before it "
-    "(no code of the app uses savepoints)",
-)
-def test_audit_never_saves_an_uncommitted_core_update_in_a_savepoint(world: World) -> None:
-    alice_id = world.alice.id
-    with db.session.begin_nested():
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == alice_id)
-            .values(display_name="Not saved")
-            .execution_options(synchronize_session=False)
-        )
-    _read_event()
-    assert _fresh_name(alice_id) == "Alice"
-
-
-def test_audit_never_saves_an_uncommitted_bulk_insert(world: World) -> None:
-    db.session.execute(sa.insert(Team), [{"name": "Ghost"}])
-    _read_event()
-    with db.engine.connect() as connection:
-        assert connection.scalar(sa.select(sa.func.count()).where(Team.name == "Ghost")) == 0
-
-
-def test_audit_after_a_caught_failed_flush_is_written_and_saves_nothing(world: World) -> None:
-    """REGRESSION (be1d7aa): after a failed flush the session is inactive but new/dirty are
-    empty and no flush was noted, so no rollback: the audit INSERT raises PendingRollbackError
-    (an allowed read turns 503, a denied one loses its row)."""
-    db.session.add(Team(name="North"))  # a duplicate name
-    db.session.add(Team(name="Fresh"))
-    with pytest.raises(sa.exc.IntegrityError):
-        db.session.flush()
-    _read_event()
-    assert _audit_rows() == 1
-    with db.engine.connect() as connection:
-        assert connection.scalar(sa.select(sa.func.count()).where(Team.name == "Fresh")) == 0
-
-
-def test_audit_after_a_caught_failed_flush_in_a_savepoint(world: World) -> None:
-    world.bob.display_name = "Flushed"
-    db.session.flush()
-    try:
-        with db.session.begin_nested():
-            db.session.add(Team(name="North"))
-    except sa.exc.IntegrityError:
-        pass
-    _read_event()
-    assert _fresh_name(world.bob.id) == "Bob"
-
-
-@pytest.mark.skipif(not USING_POSTGRES, reason="an aborted transaction is PostgreSQL's")
-def test_audit_is_written_after_a_caught_statement_error(world: World) -> None:
-    """A view that caught a failed statement (and did not roll back) still gets its row; it
-    did before the change, whose unconditional rollback cleared the aborted transaction."""
-    with pytest.raises(sa.exc.DBAPIError):
-        db.session.execute(sa.text("SELECT 1/0"))
-    _read_event()
-    assert _audit_rows() == 1
-
-
-def test_a_later_request_in_the_same_app_context_sees_a_changed_client(
-    login_as, world: World
-) -> None:
-    """REGRESSION, only where one app context serves several requests (tests, a CLI command):
-    the audit commit no longer expires, so the second page shows the identity map's stale
-    code. Production (one app context per request) is not affected."""
-    client = login_as(world.alice)
-    cid = world.alices_client.id
-    assert "A-001" in client.get(f"/clients/{cid}").get_data(as_text=True)
-    with db.engine.begin() as connection:
-        connection.execute(sa.update(Client).where(Client.id == cid).values(code="A-999"))
-    assert "A-999" in client.get(f"/clients/{cid}").get_data(as_text=True)
 
 
 # ---- 3. the caseload -----------------------------------------------------------------------
@@ -212,16 +89,16 @@ def test_get_client_with_sessions_is_complete_and_never_foreign(world: World) ->
     record_sessions(first, *phq9_sessions(10, 12, 14), by=world.alice)
     care.close_episode(episode=first, status="closed", closed_on=TODAY, reason="", by=world.alice)
     second = care.open_episode(client=world.alices_client, opened_on=TODAY, by=world.alice)
-    db.session.add_all(
-        [TherapySession(episode_id=second.id, number=n, date=TODAY) for n in (1, 2)]
-    )
+    db.session.add_all([TherapySession(episode_id=second.id, number=n, date=TODAY) for n in (1, 2)])
     db.session.commit()
     db.session.expire_all()
     client = access.get_client(world.alice, cid, with_sessions=True)
     assert client.id == cid
     assert [len(e.sessions) for e in client.episodes] == [3, 2]
     expected = db.session.scalar(
-        sa.select(sa.func.count()).select_from(TherapySession).join(Episode)
+        sa.select(sa.func.count())
+        .select_from(TherapySession)
+        .join(Episode)
         .where(Episode.client_id == cid)
     )
     assert sum(len(e.sessions) for e in client.episodes) == expected
@@ -279,29 +156,6 @@ def test_episode_schedules_order_and_recent_limit(world: World) -> None:
 # ---- 6. the review queue -------------------------------------------------------------------
 
 
-def _core_queue(supervisor: User) -> list[int]:
-    scope = supervision.reviewable_therapist_ids(supervisor)
-    episodes = db.session.scalars(
-        sa.select(Episode).join(Client).where(Client.therapist_id.in_(scope))
-    ).all()
-    keyed = []
-    for episode in episodes:
-        reviews, request = supervision.reviews_of(episode), supervision.open_request(episode)
-        last = reviews[0] if reviews else None
-        facts = CaseFacts(
-            alerts=tuple(feedback.fact(a) for a in alerting.unresolved(episode)),
-            last_review=ReviewFact(last.reviewed_on, last.created_at, last.follow_up_on)
-            if last
-            else None,
-            requested_at=request.requested_at if request else None,
-            active=episode.is_active,
-        )
-        state = case_state(facts, today=TODAY)
-        if state is not None:
-            keyed.append((state.need, episode.client.code, episode.id))
-    return [episode_id for *_key, episode_id in sorted(keyed)]
-
-
 def _review(episode: Episode, by: User, on: date, follow_up: date | None, at: datetime) -> None:
     db.session.add(
         SupervisionReview(
@@ -319,8 +173,11 @@ def _review(episode: Episode, by: User, on: date, follow_up: date | None, at: da
 def _request(episode: Episode, by: User, at: datetime) -> None:
     db.session.add(
         SupervisionRequest(
-            episode_id=episode.id, requested_by_id=by.id, requested_at=at,
-            source=RequestSource.BUTTON, note=None,
+            episode_id=episode.id,
+            requested_by_id=by.id,
+            requested_at=at,
+            source=RequestSource.BUTTON,
+            note=None,
         )
     )
 
@@ -380,14 +237,12 @@ def test_the_queue_equals_the_core_in_awkward_cases(world: World) -> None:
     record_sessions(carols, *phq9_sessions(12, 19), by=world.carol)
     _request(carols, world.carol, now)
     db.session.commit()
-    case_status.refresh_many(
-        db.session.scalars(sa.select(Episode.id)).all()
-    )
+    case_status.refresh_many(db.session.scalars(sa.select(Episode.id)).all())
     db.session.commit()
 
     for supervisor in (sam, south_supervisor(world)):
         queue = review_queue.review_queue(supervisor, today=TODAY)
-        assert [r.episode.id for r in queue.rows] == _core_queue(supervisor), supervisor.email
+        assert [r.episode.id for r in queue.rows] == core_queue(supervisor, TODAY), supervisor.email
         assert queue.page.total == len(queue.rows)
         ids = [r.episode.id for r in queue.rows]
         assert len(ids) == len(set(ids))
