@@ -77,9 +77,7 @@ def record_read(
     """
     session = db.session()
     left_something = (
-        not session.is_active
-        or bool(session.new or session.dirty or session.deleted)
-        or database.transaction_wrote(session)
+        not session.is_active or _has_pending(session) or database.transaction_wrote(session)
     )
     if left_something:
         session.rollback()
@@ -115,8 +113,13 @@ def read_afresh() -> None:
     carry over, and a change made meanwhile elsewhere (another connection, a job) must not be
     hidden behind them. Objects with changes not yet flushed are left as they are."""
     session = db.session()
-    if session.identity_map and not (session.new or session.dirty or session.deleted):
+    if session.identity_map and not _has_pending(session):
         session.expire_all()
+
+
+def _has_pending(session: so.Session) -> bool:
+    """Objects added, changed or deleted in the session and not yet flushed."""
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def _commit_alone(session: so.Session, statement: sa.Insert) -> None:

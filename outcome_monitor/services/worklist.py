@@ -39,8 +39,8 @@ NOT_COMPUTED = _l("status not computed yet")
 class CaseloadEntry:
     """One row of the caseload: the client, the active episode, its sessions and its stored
     status (grey, "not computed yet", until ``case_status`` has computed it), read as plain
-    values: a page of 50 rows loads no ORM objects (each would be tracked by the session and
-    expired again by the read audit's rollback and commit)."""
+    values: a page of 50 rows loads no ORM objects (four mapped classes a row, each object
+    built and tracked by the session for nothing the page changes)."""
 
     client_id: int
     client_code: str
