@@ -66,6 +66,7 @@ def _databases(args: argparse.Namespace, folder: Path) -> Iterator[list[tuple[st
     drop = None
     if args.database_url:
         url, drop = _throwaway_pg(args.database_url)
+        setup.plan_costs(url, args.random_page_cost)
         databases.append((url, "PostgreSQL"))
     try:
         yield databases
@@ -79,6 +80,13 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.1, help="1.0 = the issue's size")
     parser.add_argument(
         "--database-url", default=None, help="PostgreSQL server URL (a database is made)"
+    )
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        default=setup.README_RANDOM_PAGE_COST,
+        help="PostgreSQL's random_page_cost for the benchmark's database: the README's 1.1 "
+        "(solid-state storage) by default; 4 is PostgreSQL's own default",
     )
     parser.add_argument("--requests", type=int, default=200, help="requests per page for p50/p95")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each throughput run")

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from pages_measure import LATENCY_THREADS, PAGES, THROUGHPUT_THREADS, WORKERS
+from pages_setup import README_RANDOM_PAGE_COST
 
 # Score submission against bare Flask: 30% on SQLite, 40% on PostgreSQL; the caseload 10%.
 SCORE_SHARE = {"SQLite": 0.30, "PostgreSQL": 0.40}
@@ -93,6 +94,8 @@ def print_all(results: list[dict[str, Any]], *, args: argparse.Namespace, machin
     command = f"python bench/bench_pages.py --scale {args.scale:g}"
     if args.database_url:
         command += " --database-url postgresql://…"
+        if args.random_page_cost != README_RANDOM_PAGE_COST:
+            command += f" --random-page-cost {args.random_page_cost:g}"
     print(f"\n## Pages at scale {args.scale:g}\n")
     print(
         f"Command: `{command}` (requests per page {args.requests}, throughput runs of "
@@ -101,7 +104,12 @@ def print_all(results: list[dict[str, Any]], *, args: argparse.Namespace, machin
     print(
         f"Machine: {machine}. gunicorn {WORKERS} sync workers, latency with "
         f"{LATENCY_THREADS} clients in flight, throughput with {THROUGHPUT_THREADS}; "
-        f"requests ask for gzip; the load client runs on the same 2 cores."
+        f"requests ask for gzip; the load client runs on the same 2 cores"
+        + (
+            f"; PostgreSQL's random_page_cost {args.random_page_cost:g}."
+            if args.database_url
+            else "."
+        )
     )
     for figures in results:
         print_database(figures)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy.orm.attributes import set_committed_value
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import (
@@ -59,7 +60,9 @@ def get_episode(user: User, episode_id: int) -> Episode:
     episode = db.session.get(Episode, episode_id)
     if episode is None:
         raise NotFound(_l("No such episode."))
-    get_client(user, episode.client_id)
+    # The session keeps objects only while something refers to them: hand the client to the
+    # episode, or ``episode.client`` (the audit's client code, the page) loads it again.
+    set_committed_value(episode, "client", get_client(user, episode.client_id))
     return episode
 
 
@@ -101,7 +104,7 @@ def _episode_row(
     row = db.session.get(model, row_id)
     if row is None:
         raise NotFound(missing)
-    get_episode(user, row.episode_id)
+    set_committed_value(row, "episode", get_episode(user, row.episode_id))  # as in get_episode
     return row
 
 

@@ -134,15 +134,26 @@ def record_session(
     return session
 
 
+def in_active_scope(user: User) -> tuple[sa.ColumnElement[bool], ...]:
+    """The conditions, on ``Episode`` joined to its ``Client``, that make an episode one of
+    ``user``'s caseload rows: active, and a client ``user`` may see.
+
+    Put straight on a query that joins the two (the caseload's page) rather than as
+    ``Episode.id IN (active_episodes_in_scope)``: PostgreSQL then walks the therapist's clients
+    by index instead of scanning every active episode for the semi-join.
+    """
+    return (
+        Episode.status == EpisodeStatus.ACTIVE,
+        Client.therapist_id.in_(visible_therapist_ids(user)),
+    )
+
+
 def active_episodes_in_scope(user: User) -> sa.Select[int]:
     """The ids of the active episodes of the clients ``user`` may see (the caseload's rows)."""
     return (
         sa.select(Episode.id)
         .join(Client, Episode.client_id == Client.id)
-        .where(
-            Episode.status == EpisodeStatus.ACTIVE,
-            Client.therapist_id.in_(visible_therapist_ids(user)),
-        )
+        .where(*in_active_scope(user))
     )
 
 

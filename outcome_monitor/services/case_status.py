@@ -105,7 +105,7 @@ class _Context:
 
 def refresh(episode: Episode, current: ServiceSettings | None = None) -> CaseStatus:
     """Recompute and store the status of ``episode``; flushes, never commits."""
-    rows = _refresh_batch([episode.id], _Context.load(current))
+    rows = _write_batch([episode.id], _Context.load(current))  # it exists: no need to ask
     return rows[episode.id]
 
 
@@ -156,8 +156,13 @@ def _batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
 
 
 def _refresh_batch(episode_ids: Sequence[int], context: _Context) -> dict[int, CaseStatus]:
+    """``_write_batch`` for those of ``episode_ids`` that exist."""
     existing_ids = db.session.scalars(sa.select(Episode.id).where(Episode.id.in_(episode_ids)))
-    ids = list(existing_ids)
+    return _write_batch(list(existing_ids), context)
+
+
+def _write_batch(ids: list[int], context: _Context) -> dict[int, CaseStatus]:
+    """Recompute and store the status of each of ``ids`` (existing episodes); flushes."""
     given = _administrations(ids)
     alerts = _unresolved(ids)
     stored = {

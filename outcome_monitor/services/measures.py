@@ -32,6 +32,12 @@ class RecordedAdministration:
     administration: Administration
     created: bool
     alerts: list[Alert] = field(default_factory=list)
+    # Read while the administration is fresh: after the use-case commits, its attributes are
+    # expired and reading ``administration.id`` would load the row again.
+    administration_id: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.administration_id = self.administration.id
 
 
 def record_administration(

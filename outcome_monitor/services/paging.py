@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import db
 
@@ -70,19 +71,48 @@ def count(query: sa.Select[Any]) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
+# An ORDER BY expression (a column, a mapped attribute), and whether it is descending.
+OrderKey = tuple[sa.ColumnElement[Any] | so.QueryableAttribute[Any], bool]
+PageColumns = Callable[[sa.Subquery], Sequence[sa.ColumnElement[Any]]]
+
+
 def rows_and_total(
-    query: sa.Select[*tuple[Any, ...]], number: int, *, size: int = PAGE_SIZE
+    query: sa.Select[*tuple[Any, ...]],
+    number: int,
+    *,
+    order: Sequence[OrderKey],
+    per_row: PageColumns,
+    size: int = PAGE_SIZE,
 ) -> tuple[list[Any], int]:
-    """Page ``number`` of ``query`` (already ordered, ending in a unique key) as rows, and the
-    number of rows in all pages, in ONE statement: each row carries the total as
+    """Page ``number`` of ``query`` in the ``order`` given (ending in a unique key) as rows,
+    and the number of rows in all pages, in ONE statement: each row carries the total as
     ``count(*) OVER ()`` (column ``page_total``). Only a page past the end, which has no row
-    to carry it, asks for the total apart."""
+    to carry it, asks for the total apart.
+
+    ``per_row(page)`` adds columns worked out for the page's rows only, after the database
+    has sorted and cut the page (correlated subqueries on the page, e.g. a row's session
+    facts, instead of a second statement for them): the page is a subquery, read again in
+    the same order.
+    """
     number = clamp(number)
-    counted = query.add_columns(sa.func.count().over().label("page_total"))
-    rows = list(db.session.execute(counted.limit(size).offset(offset_of(number, size))).all())
+    offset = offset_of(number, size)
+    keys = [(key.label(f"page_order_{i}"), desc) for i, (key, desc) in enumerate(order)]
+    page = (
+        query.add_columns(sa.func.count().over().label("page_total"), *(k for k, _d in keys))
+        .order_by(*_ordered(keys))
+        .limit(size)
+        .offset(offset)
+        .subquery("page")
+    )
+    again = [(page.c[key.name], desc) for key, desc in keys]
+    rows = list(db.session.execute(sa.select(page, *per_row(page)).order_by(*_ordered(again))))
     if rows:
         return rows, int(rows[0].page_total)
-    return rows, count(query.order_by(None)) if number > 1 else 0
+    return rows, count(query) if number > 1 else 0
+
+
+def _ordered(order: Sequence[OrderKey]) -> list[Any]:
+    return [key.desc() if descending else key for key, descending in order]
 
 
 def paginate(query: sa.Select[Any], number: int, *, size: int = PAGE_SIZE) -> Page[Any]:

@@ -19,7 +19,7 @@ from flask_babel.speaklater import LazyString
 
 from outcome_monitor.core.trajectories import TrackStatus
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert, Client, Episode, User
+from outcome_monitor.models import Alert, Client, Episode, TherapySession, User
 from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.services import care, instruments, paging
 from outcome_monitor.services.case_status import RISK_TYPES, RUPTURE_TYPES, UNCOMPUTED_RANK
@@ -86,53 +86,57 @@ def caseload_entries(user: User, *, sort: str = "attention", page: int = 1) -> P
     """One page of the caseload (clients with an active episode ``user`` may see), sorted by
     ``sort`` (an unknown sort reads as "attention": who needs attention first).
 
-    Two queries whatever the caseload: the page with the total (clients, episodes, stored
-    statuses and therapists joined; sorted, counted and cut by the database), and the page's
-    sessions.
+    One statement whatever the caseload: clients, episodes, stored statuses and therapists
+    joined, sorted, counted and cut by the database, then the page's session facts (the date
+    of the last session, how many) for its rows only.
     """
     number = paging.clamp(page)
-    scope = care.active_episodes_in_scope(user)
     query = (
         sa.select(*ROW_COLUMNS)
         .select_from(Client)
         .join(Episode, Episode.client_id == Client.id)
         .join(User, User.id == Client.therapist_id)
         .outerjoin(CaseStatus, CaseStatus.episode_id == Episode.id)
-        .where(Episode.id.in_(scope))
+        .where(*care.in_active_scope(user))
     )
-    query = _sorted(query, sort if sort in SORTS else "attention", scope)
-    rows, total = paging.rows_and_total(query, number)
+    query, order = _sorted(query, sort if sort in SORTS else "attention", user)
+    rows, total = paging.rows_and_total(query, number, order=order, per_row=_session_facts)
     return Page(_entries(rows), number, total)
 
 
-def _sorted(query: CaseloadQuery, sort: str, scope: sa.Select[int]) -> CaseloadQuery:
-    """``query`` in the order of ``sort``, then by client code and episode (a unique key, so
-    pages never overlap)."""
-    order: tuple[Any, ...] = ()
+def _sorted(
+    query: CaseloadQuery, sort: str, user: User
+) -> tuple[CaseloadQuery, list[paging.OrderKey]]:
+    """``query`` (joined to what ``sort`` needs) and its order: ``sort``, then client code and
+    episode (a unique key, so pages never overlap)."""
+    order: list[paging.OrderKey] = []
     if sort in SESSION_SORTS:
-        stats = care.session_stats(scope).subquery()
+        stats = care.session_stats(care.active_episodes_in_scope(user)).subquery()
         query = query.outerjoin(stats, stats.c.episode_id == Episode.id)
         if sort == "last_session":
-            order = (stats.c.last.is_(None), stats.c.last)
+            order = [(stats.c.last.is_(None), False), (stats.c.last, False)]
         else:
-            order = (sa.func.coalesce(stats.c.n, 0).desc(),)
+            order = [(sa.func.coalesce(stats.c.n, 0), True)]
     elif sort == "attention":
-        order = (sa.func.coalesce(CaseStatus.attention_rank, UNCOMPUTED_RANK),)
-    return query.order_by(*order, Client.code, Episode.id)
+        order = [(sa.func.coalesce(CaseStatus.attention_rank, UNCOMPUTED_RANK), False)]
+    return query, [*order, (Client.code, False), (Episode.id, False)]
+
+
+def _session_facts(page: sa.Subquery) -> list[sa.ColumnElement[Any]]:
+    """The date of the last session and the number of sessions of each of the page's rows."""
+    of_row = TherapySession.episode_id == page.c.episode_id
+    return [
+        sa.select(sa.func.max(TherapySession.date)).where(of_row).scalar_subquery().label("last"),
+        sa.select(sa.func.count()).where(of_row).scalar_subquery().label("held"),
+    ]
 
 
 def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
-    """The page's rows with their session facts (one query for the page's episodes)."""
-    episode_ids = [row.episode_id for row in rows]
-    stats: dict[int, tuple[date | None, int]] = {}
-    if episode_ids:
-        for episode_id, held_last, held in db.session.execute(care.session_stats(episode_ids)):
-            stats[episode_id] = (held_last, held)
+    """The page's rows as plain entries."""
     words = {colour: str(text) for colour, text in STATUS_WORDS.items()}  # once, not per row
     not_computed = str(NOT_COMPUTED)
     entries = []
     for row in rows:
-        last, n = stats.get(row.episode_id, (None, 0))
         stored = row.status_of is not None
         entries.append(
             CaseloadEntry(
@@ -141,8 +145,8 @@ def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
                 therapist_name=row.therapist_name,
                 episode_id=row.episode_id,
                 opened_on=row.opened_on,
-                last_session=last,
-                sessions=n,
+                last_session=row.last,
+                sessions=row.held,
                 colour=row.colour if stored else TrackStatus.GREY,
                 status_words=_in_words(row, words) if stored else not_computed,
                 open_reasons=tuple(row.open_reasons or ()) if stored else (),

@@ -217,9 +217,13 @@ def _outcome(
 
 
 def _sent_to_login(response: Response) -> bool:
-    if response.status_code not in REDIRECTS or current_user.is_authenticated:
+    """A redirect to the login page of a request without a login. The user is asked last: after
+    a use-case's commit it is expired, and asking would load it again for every redirect."""
+    if response.status_code not in REDIRECTS:
         return False
-    return urlsplit(response.location or "").path == url_for("auth.login")
+    if urlsplit(response.location or "").path != url_for("auth.login"):
+        return False
+    return not current_user.is_authenticated
 
 
 def _write(

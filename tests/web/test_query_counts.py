@@ -4,6 +4,8 @@ or a long one."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -199,3 +201,25 @@ def test_client_page_queries_do_not_grow_with_past_episodes(login_as, world: Wor
     )
     page = client.get(f"/clients/{often}").get_data(as_text=True)
     assert page.count(", 3 sessions") == 5
+
+
+def test_a_score_post_loads_each_row_once(login_as, world: World) -> None:
+    """The user and the client are read once (the session keeps objects only while something
+    refers to them: the access check hands the client to the episode), and nothing is read
+    again after the commit to answer with the redirect or to audit it."""
+    episode = _steady_client(world, "P-ONCE", 5)
+    client = login_as(world.alice)
+    answers = {f"item_{k}": int(v) for k, v in phq9(20).items()}
+    db.session.expire_all()
+    with count_statements() as statements:
+        response = client.post(
+            f"/clients/episodes/{episode.id}/measures/phq9", data=answers | {"session_id": 0}
+        )
+    assert response.status_code == 302
+    read_from = Counter(
+        match.group(1)
+        for statement in statements
+        if (match := re.match(r'\s*SELECT\s.*?\sFROM\s+"?(\w+)', statement, re.DOTALL))
+    )
+    assert read_from["user"] == 1 and read_from["client"] == 1, read_from
+    assert not [s for s in statements if re.search(r"WHERE administration\.id = ", s)]

@@ -71,7 +71,7 @@ def enter(episode_id: int, code: str) -> ViewResult:
             flash(_("Not saved: %(reason)s", reason=error), "error")
         else:
             return redirect(
-                url_for("measures.result", administration_id=recorded.administration.id)
+                url_for("measures.result", administration_id=recorded.administration_id)
             )
     elif form.submission_key.errors:
         flash(str(ForeignSubmission()), "error")
