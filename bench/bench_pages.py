@@ -12,8 +12,9 @@ Run: .venv/bin/python bench/bench_pages.py [--scale 1.0] [--database-url postgre
 3. Count each page's SQL queries in-process (Flask test client, a SQLAlchemy event).
 4. Serve the app and a bare Flask app (``bare_app.py``: one row read) with the same gunicorn
    settings (2 workers), log in through the login form, and measure with concurrent clients
-   (``loadclient.py``): p50/p95 of each page, then the caseload's, the score form's and the
-   bare app's throughput back to back.
+   (``loadclient.py``): p50/p95 of each page, then the throughput of the bare app, the
+   caseload and score submissions, measured in turn in three rounds (the shares are the
+   median of the rounds', with their range).
 5. Print the figures with the issue's targets as Markdown tables, MET or MISSED.
 """
 
@@ -89,7 +90,12 @@ def main() -> None:
         "(solid-state storage) by default; 4 is PostgreSQL's own default",
     )
     parser.add_argument("--requests", type=int, default=200, help="requests per page for p50/p95")
-    parser.add_argument("--seconds", type=float, default=15.0, help="length of each throughput run")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=15.0,
+        help="throughput: seconds per app in all (split over the rounds)",
+    )
     args = parser.parse_args()
     print(f"load average at the start: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if not 0 < args.scale <= 2:

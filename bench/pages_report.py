@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from statistics import median
 from typing import Any
 
+from loadclient import Timings
 from pages_measure import LATENCY_THREADS, PAGES, THROUGHPUT_THREADS, WORKERS
 from pages_setup import README_RANDOM_PAGE_COST
 
@@ -54,32 +56,47 @@ def print_database(figures: dict[str, Any]) -> None:
 
 
 def _print_throughput(figures: dict[str, Any]) -> None:
-    label, t = figures["label"], figures["throughput"]
-    bare = t["bare"].rate
+    """Requests per second: the median of the rounds; shares: the median of the rounds' shares
+    (each round measures the app and the bare app back to back), with their range."""
+    label, rounds = figures["label"], figures["throughput"]
+
+    def rate(key: str) -> float:
+        return median(r[key].rate for r in rounds)
+
+    def shares(key: str, of: str = "bare") -> list[float]:
+        return [r[key].rate / r[of].rate if r[of].rate else 0.0 for r in rounds]
+
+    def failed(key: str) -> str:
+        return _errors(Timings(errors=[e for r in rounds for e in r[key].errors]))
+
+    def share_words(values: list[float]) -> str:
+        return f"{median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
     print(
-        f"\n| throughput ({THROUGHPUT_THREADS} clients, {WORKERS} workers) | requests/s | "
-        f"share of bare Flask | target | {label} |"
+        f"\n| throughput ({THROUGHPUT_THREADS} clients, {WORKERS} workers; {len(rounds)} rounds) "
+        f"| requests/s | share of bare Flask (range of the rounds) | target | {label} |"
     )
     print("|---|---|---|---|---|")
-    print(f"| bare Flask, one row read | {bare:.0f} | 1 | | {_errors(t['bare'])} |")
+    print(f"| bare Flask, one row read | {rate('bare'):.0f} | 1 | | {failed('bare')} |")
     for key, name, target in (
         ("caseload", "therapist caseload", CASELOAD_SHARE),
         ("score", "score submission (POST)", SCORE_SHARE[label]),
     ):
-        rate = t[key].rate
-        share = rate / bare if bare else 0.0
-        ok = share >= target and not t[key].errors
+        values = shares(key)
+        ok = median(values) >= target and not failed(key)
         print(
-            f"| {name} | {rate:.1f} | {share:.2f} | ≥ {target:.2f} | "
-            f"{_verdict(ok)}{_errors(t[key])} |"
+            f"| {name} | {rate(key):.1f} | {share_words(values)} | ≥ {target:.2f} | "
+            f"{_verdict(ok)}{failed(key)} |"
         )
-    write = t["bare_write"].rate
-    score_share = t["score"].rate / write if write else 0.0
     print(
-        f"| *for comparison:* bare Flask, one row written and committed | {write:.0f} | "
-        f"{write / bare if bare else 0.0:.2f} | | {_errors(t['bare_write'])} |"
+        f"| *for comparison:* bare Flask, one row written and committed | "
+        f"{rate('bare_write'):.0f} | {share_words(shares('bare_write'))} | | "
+        f"{failed('bare_write')} |"
     )
-    print(f"| *score submission against that write* | | {score_share:.2f} | | |")
+    print(
+        f"| *score submission against that write* | | "
+        f"{share_words(shares('score', of='bare_write'))} | | |"
+    )
 
 
 def _print_jobs(jobs: dict[str, Any]) -> None:
