@@ -1,7 +1,9 @@
 """Shared fixtures: an app on a fresh database per test, and the named world of CONVENTIONS §7.
 
 The database is SQLite (in memory) unless TEST_DATABASE_URL points elsewhere (PostgreSQL in CI):
-the schema is created once per run and every table is emptied after each test.
+the schema is created once per run and every table is emptied after each test. The world is
+built once per run through the services and copied into each test's database as the rows those
+services wrote (``_world_rows``).
 """
 
 from __future__ import annotations

@@ -47,7 +47,9 @@ def test_the_supervisor_cannot_open_the_log_of_another_teams_client(login_as, wo
     assert foreign.status_code == missing.status_code == 404
     assert foreign.get_data() == missing.get_data()
     denied = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "client.access_log.view")
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "client.access_log.view")
+        .order_by(AuditEvent.id)  # without an order PostgreSQL may return them either way
     ).all()
     assert [(e.outcome, e.client_code) for e in denied] == [
         (AuditOutcome.DENIED, "C-001"),
