@@ -142,10 +142,7 @@ def analyze(url: str) -> None:
     ("Populating a Database": run ANALYZE afterwards) and as autovacuum would do within a
     minute on a default server (this machine's runs with autovacuum off). Without them
     PostgreSQL plans the queue for tables of a few rows: nested loops over 12,000 episodes."""
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql("ANALYZE")
-    engine.dispose()
+    _outside_a_transaction(url, "ANALYZE")
 
 
 README_RANDOM_PAGE_COST = 1.1  # README, "Running on PostgreSQL": solid-state storage
@@ -156,11 +153,16 @@ def plan_costs(url: str, random_page_cost: float) -> None:
     tells an installer on solid-state storage to set it (PostgreSQL's manual: "e.g., 1.1";
     its default, 4.0, models spinning disks). Every connection opened after this has it."""
     name = sa.make_url(url).database
+    _outside_a_transaction(
+        url, f'ALTER DATABASE "{name}" SET random_page_cost = {float(random_page_cost)}'
+    )
+
+
+def _outside_a_transaction(url: str, sql: str) -> None:
+    """Run ``sql`` on its own connection in autocommit (ANALYZE, ALTER DATABASE)."""
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.exec_driver_sql(
-            f'ALTER DATABASE "{name}" SET random_page_cost = {float(random_page_cost)}'
-        )
+        connection.exec_driver_sql(sql)
     engine.dispose()
 
 
