@@ -29,13 +29,23 @@ from outcome_monitor.services import NotFound
 _EpisodeRow = TypeVar("_EpisodeRow", Administration, Alert, HandOver, LinkSchedule, TherapySession)
 
 
+# A user's id in a statement: the value, or a bound parameter given when the statement runs
+# (a statement built once for every user of a role, e.g. the caseload's).
+UserId = int | sa.BindParameter[int]
+
+
 def visible_therapist_ids(user: User) -> sa.Select[int]:
     """The therapists whose clients ``user`` may see (admins: none, by design)."""
-    if user.role == Role.THERAPIST:
-        return sa.select(User.id).where(User.id == user.id)
-    if user.role == Role.SUPERVISOR:
-        teams = sa.select(team_supervisor.c.team_id).where(team_supervisor.c.user_id == user.id)
-        return sa.select(User.id).where(sa.or_(User.team_id.in_(teams), User.id == user.id))
+    return therapists_visible_to(user.role, user.id)
+
+
+def therapists_visible_to(role: Role, user_id: UserId) -> sa.Select[int]:
+    """``visible_therapist_ids`` for the user ``user_id`` of ``role``."""
+    if role == Role.THERAPIST:
+        return sa.select(User.id).where(User.id == user_id)
+    if role == Role.SUPERVISOR:
+        teams = sa.select(team_supervisor.c.team_id).where(team_supervisor.c.user_id == user_id)
+        return sa.select(User.id).where(sa.or_(User.team_id.in_(teams), User.id == user_id))
     return sa.select(User.id).where(sa.false())
 
 

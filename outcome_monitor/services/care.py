@@ -13,7 +13,7 @@ from outcome_monitor.models import Client, Episode, EpisodeStatus, Role, Therapy
 from outcome_monitor.models.link_schedule import EPISODE_CLOSED, LinkSchedule, ScheduleState
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, alert_batches, case_status
-from outcome_monitor.services.access import visible_therapist_ids
+from outcome_monitor.services.access import UserId, therapists_visible_to
 from outcome_monitor.services.audit import record
 
 CLOSING_STATUSES = (EpisodeStatus.CLOSED, EpisodeStatus.DROPPED_OUT)
@@ -142,18 +142,28 @@ def in_active_scope(user: User) -> tuple[sa.ColumnElement[bool], ...]:
     ``Episode.id IN (active_episodes_in_scope)``: PostgreSQL then walks the therapist's clients
     by index instead of scanning every active episode for the semi-join.
     """
+    return in_active_scope_of(user.role, user.id)
+
+
+def in_active_scope_of(role: Role, user_id: UserId) -> tuple[sa.ColumnElement[bool], ...]:
+    """``in_active_scope`` for the user ``user_id`` of ``role`` (an id or a bound parameter)."""
     return (
         Episode.status == EpisodeStatus.ACTIVE,
-        Client.therapist_id.in_(visible_therapist_ids(user)),
+        Client.therapist_id.in_(therapists_visible_to(role, user_id)),
     )
 
 
 def active_episodes_in_scope(user: User) -> sa.Select[int]:
     """The ids of the active episodes of the clients ``user`` may see (the caseload's rows)."""
+    return active_episodes_in_scope_of(user.role, user.id)
+
+
+def active_episodes_in_scope_of(role: Role, user_id: UserId) -> sa.Select[int]:
+    """``active_episodes_in_scope`` for the user ``user_id`` of ``role``."""
     return (
         sa.select(Episode.id)
         .join(Client, Episode.client_id == Client.id)
-        .where(*in_active_scope(user))
+        .where(*in_active_scope_of(role, user_id))
     )
 
 

@@ -8,6 +8,7 @@ recomputed per row; an episode without a stored status yet shows as grey and sor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ from flask_babel.speaklater import LazyString
 
 from outcome_monitor.core.trajectories import TrackStatus
 from outcome_monitor.extensions import db
-from outcome_monitor.models import Alert, Client, Episode, TherapySession, User
+from outcome_monitor.models import Alert, Client, Episode, Role, TherapySession, User
 from outcome_monitor.models.case_status import CaseStatus
 from outcome_monitor.services import care, instruments, paging
 from outcome_monitor.services.case_status import RISK_TYPES, RUPTURE_TYPES, UNCOMPUTED_RANK
@@ -87,31 +88,46 @@ def caseload_entries(user: User, *, sort: str = "attention", page: int = 1) -> P
     ``sort`` (an unknown sort reads as "attention": who needs attention first).
 
     One statement whatever the caseload: clients, episodes, stored statuses and therapists
-    joined, sorted, counted and cut by the database, then the page's session facts (the date
-    of the last session, how many) for its rows only.
+    joined, sorted, counted and cut by the database, with the page's session facts (the date
+    of the last session, how many) for its rows only. The statement is built once per sort
+    and role (``_page_statement``) and run with the user's id.
     """
     number = paging.clamp(page)
+    statement = _page_statement(sort if sort in SORTS else "attention", user.role)
+    rows, total = paging.run_page(statement, number, {VIEWER.key: user.id})
+    return Page(_entries(rows), number, total)
+
+
+# The user whose caseload a built statement reads (bound when it runs).
+VIEWER = sa.bindparam("caseload_viewer", type_=sa.Integer)
+
+
+@functools.cache
+def _page_statement(sort: str, role: Role) -> paging.PageStatement:
+    """The caseload's statement for ``sort`` and users of ``role``, the user's id bound as
+    ``VIEWER``: built once per process (a dozen at most), as building it cost more than
+    running it. Safe to share: a statement is not changed by running it."""
     query = (
         sa.select(*ROW_COLUMNS)
         .select_from(Client)
         .join(Episode, Episode.client_id == Client.id)
         .join(User, User.id == Client.therapist_id)
         .outerjoin(CaseStatus, CaseStatus.episode_id == Episode.id)
-        .where(*care.in_active_scope(user))
+        .where(*care.in_active_scope_of(role, VIEWER))
     )
-    query, order = _sorted(query, sort if sort in SORTS else "attention", user)
-    rows, total = paging.rows_and_total(query, number, order=order, per_row=_session_facts)
-    return Page(_entries(rows), number, total)
+    query, order = _sorted(query, sort, role)
+    return paging.page_statement(query, order=order, per_row=_session_facts)
 
 
 def _sorted(
-    query: CaseloadQuery, sort: str, user: User
+    query: CaseloadQuery, sort: str, role: Role
 ) -> tuple[CaseloadQuery, list[paging.OrderKey]]:
     """``query`` (joined to what ``sort`` needs) and its order: ``sort``, then client code and
     episode (a unique key, so pages never overlap)."""
     order: list[paging.OrderKey] = []
     if sort in SESSION_SORTS:
-        stats = care.session_stats(care.active_episodes_in_scope(user)).subquery()
+        scope = care.active_episodes_in_scope_of(role, VIEWER)
+        stats = care.session_stats(scope).subquery()
         query = query.outerjoin(stats, stats.c.episode_id == Episode.id)
         if sort == "last_session":
             order = [(stats.c.last.is_(None), False), (stats.c.last, False)]
@@ -135,6 +151,7 @@ def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
     """The page's rows as plain entries."""
     words = {colour: str(text) for colour, text in STATUS_WORDS.items()}  # once, not per row
     not_computed = str(NOT_COMPUTED)
+    labels: dict[str, str] = {}  # measure code -> label, looked up once a page
     entries = []
     for row in rows:
         stored = row.status_of is not None
@@ -148,7 +165,7 @@ def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
                 last_session=row.last,
                 sessions=row.held,
                 colour=row.colour if stored else TrackStatus.GREY,
-                status_words=_in_words(row, words) if stored else not_computed,
+                status_words=_in_words(row, words, labels) if stored else not_computed,
                 open_reasons=tuple(row.open_reasons or ()) if stored else (),
                 has_risk=bool(stored and row.has_risk),
                 has_rupture=bool(stored and row.has_rupture),
@@ -157,12 +174,15 @@ def _entries(rows: Sequence[Any]) -> list[CaseloadEntry]:
     return entries
 
 
-def _in_words(row: Any, words: dict[str, str]) -> str:
+def _in_words(row: Any, words: dict[str, str], labels: dict[str, str]) -> str:
     """A stored status in words: the measure and its colour."""
-    if row.measure_code is None:
+    code = row.measure_code
+    if code is None:
         return words[TrackStatus.GREY]
+    if code not in labels:
+        labels[code] = instruments.measure_label(code)
     colour = words.get(row.colour, words[TrackStatus.GREY])
-    return f"{instruments.measure_label(row.measure_code)}: {colour}"
+    return f"{labels[code]}: {colour}"
 
 
 def alert_history(episode: Episode) -> list[Alert]:
