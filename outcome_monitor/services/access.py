@@ -67,12 +67,19 @@ def get_client(user: User, client_id: int, *, with_sessions: bool = False) -> Cl
 
 
 def get_episode(user: User, episode_id: int) -> Episode:
-    episode = db.session.get(Episode, episode_id)
-    if episode is None:
+    """The episode with its client, in one statement, or NotFound when it does not exist or
+    ``user`` may not see its client (the same answer: nobody learns that an episode exists)."""
+    found = db.session.execute(
+        sa.select(Episode, Client)
+        .join(Client, Client.id == Episode.client_id)
+        .where(Episode.id == episode_id, Client.therapist_id.in_(visible_therapist_ids(user)))
+    ).first()
+    if found is None:
         raise NotFound(_l("No such episode."))
+    episode, client = found
     # The session keeps objects only while something refers to them: hand the client to the
     # episode, or ``episode.client`` (the audit's client code, the page) loads it again.
-    set_committed_value(episode, "client", get_client(user, episode.client_id))
+    set_committed_value(episode, "client", client)
     return episode
 
 
