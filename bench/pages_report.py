@@ -70,7 +70,8 @@ def _print_throughput(figures: dict[str, Any]) -> None:
         return _errors(Timings(errors=[e for r in rounds for e in r[key].errors]))
 
     def share_words(values: list[float]) -> str:
-        return f"{median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+        # Three decimals: a median of 0.098 shown as "0.10" beside MISSED reads as a mistake.
+        return f"{median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
 
     print(
         f"\n| throughput ({THROUGHPUT_THREADS} clients, {WORKERS} workers; {len(rounds)} rounds) "
