@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -22,6 +23,7 @@ from outcome_monitor.models import Administration, Alert, AlertStatus, Episode, 
 from outcome_monitor.models.types import utcnow
 from outcome_monitor.services import ServiceError, alert_batches, case_status, feedback, instruments
 from outcome_monitor.services.audit import record
+from outcome_monitor.services.feedback import ScoreRow
 from outcome_monitor.services.settings import ServiceSettings, get_settings
 
 OUTCOME_TYPES = (
@@ -46,14 +48,21 @@ def alert_settings(current: ServiceSettings) -> rules_core.AlertSettings:
     )
 
 
-def evaluate_after_administration(administration: Administration) -> list[Alert]:
+def evaluate_after_administration(
+    administration: Administration, *, given: Sequence[ScoreRow] | None = None
+) -> list[Alert]:
     """Evaluate the measure just given; raise, update or clear its alerts (caller commits).
 
     Loads the measure's history and the model in force, calls the one pure rule path
     (``core.alerts.evaluate``, the same the backtest replays) and reconciles the findings.
+    ``given``: the episode's current scores as ``case_status.score_rows`` reads them, read
+    after ``administration`` was flushed, when the caller has them (a new score: the stored
+    status is refreshed from the same rows); the measure's history is loaded otherwise.
     """
     db.session.flush()
-    evaluation = _evaluate(administration.episode, administration.instrument_code, administration)
+    code = administration.instrument_code
+    history = None if given is None else [row for row in given if row.instrument_code == code]
+    evaluation = _evaluate(administration.episode, code, administration, history=history)
     return reconcile(
         episode=administration.episode,
         code=administration.instrument_code,
@@ -111,18 +120,29 @@ class _Evaluation:
     latest: Administration | None
 
 
-def _evaluate(episode: Episode, code: str, flags_from: Administration | None) -> _Evaluation:
-    """The findings of ``code`` in ``episode`` from its current history; the risk flags are
-    those of ``flags_from`` (the administration just given or the correction)."""
+def _evaluate(
+    episode: Episode,
+    code: str,
+    flags_from: Administration | None,
+    *,
+    history: Sequence[ScoreRow] | None = None,
+) -> _Evaluation:
+    """The findings of ``code`` in ``episode`` from its current history (``history``, the
+    measure's scores as plain rows, or loaded here); the risk flags are those of ``flags_from``
+    (the administration just given or the correction). ``latest``, the measure's latest
+    current administration, is known only when the history is loaded here."""
     definition = instruments.library()[code]
     current = get_settings()
     is_alliance = definition.purpose == Purpose.ALLIANCE
-    given = feedback.episode_administrations(episode, definition.code)
-    points = feedback.history(given, from_intake=not is_alliance)
+    latest: Administration | None = None
+    if history is None:
+        loaded = feedback.episode_administrations(episode, definition.code)
+        latest = loaded[-1] if loaded else None
+        history = cast(list[ScoreRow], loaded)  # read as ScoreRows: the same attributes
+    points = feedback.history(cast(Sequence[Administration], history), from_intake=not is_alliance)
     rules = instruments.rules_for(definition)
     settings = alert_settings(current)
     flags = _risk_flags(flags_from, points) if flags_from is not None else []
-    latest = given[-1] if given else None
     if is_alliance:
         sd_version = feedback.alliance_sd_version(definition.code)
         if sd_version is not None:

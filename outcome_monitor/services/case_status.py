@@ -103,10 +103,24 @@ class _Context:
         return self.rules[definition.code]
 
 
-def refresh(episode: Episode, current: ServiceSettings | None = None) -> CaseStatus:
-    """Recompute and store the status of ``episode``; flushes, never commits."""
-    rows = _write_batch([episode.id], _Context.load(current))  # it exists: no need to ask
+def refresh(
+    episode: Episode,
+    current: ServiceSettings | None = None,
+    *,
+    given: Sequence[ScoreRow] | None = None,
+) -> CaseStatus:
+    """Recompute and store the status of ``episode``; flushes, never commits. ``given``: the
+    episode's current scores as ``score_rows`` read them, when the caller has just read them
+    (a new score: the alert engine reads the same rows); read here otherwise."""
+    known = None if given is None else {episode.id: list(given)}
+    rows = _write_batch([episode.id], _Context.load(current), given=known)  # it exists
     return rows[episode.id]
+
+
+def score_rows(episode: Episode) -> list[ScoreRow]:
+    """The episode's current scores of every measure, in the order given, as plain rows (what
+    the status and the alert engine read of them): one statement."""
+    return cast(list[ScoreRow], _administrations([episode.id]).get(episode.id, []))
 
 
 def refresh_many(episode_ids: Iterable[int], current: ServiceSettings | None = None) -> int:
@@ -161,9 +175,15 @@ def _refresh_batch(episode_ids: Sequence[int], context: _Context) -> dict[int, C
     return _write_batch(list(existing_ids), context)
 
 
-def _write_batch(ids: list[int], context: _Context) -> dict[int, CaseStatus]:
-    """Recompute and store the status of each of ``ids`` (existing episodes); flushes."""
-    given = _administrations(ids)
+def _write_batch(
+    ids: list[int], context: _Context, *, given: dict[int, list[ScoreRow]] | None = None
+) -> dict[int, CaseStatus]:
+    """Recompute and store the status of each of ``ids`` (existing episodes); flushes.
+    ``given``: their scores (``_administrations``), when the caller has read them already."""
+    # The status reads of a score only what a ScoreRow has (a duck-typed Administration).
+    scores = (
+        _administrations(ids) if given is None else cast(dict[int, list[Administration]], given)
+    )
     alerts = _unresolved(ids)
     stored = {
         row.episode_id: row
@@ -176,7 +196,7 @@ def _write_batch(ids: list[int], context: _Context) -> dict[int, CaseStatus]:
         if row is None:
             row = CaseStatus(episode_id=episode_id)
             db.session.add(row)
-        _fill(row, given.get(episode_id, []), alerts.get(episode_id, []), context)
+        _fill(row, scores.get(episode_id, []), alerts.get(episode_id, []), context)
         row.updated_at = now
         result[episode_id] = row
     db.session.flush()

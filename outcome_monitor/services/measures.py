@@ -118,8 +118,11 @@ def add_administration(
             "risk_unanswered": list(result.risk_unanswered),
         },
     )
-    alerts = _raise_alerts(administration)
-    _refresh_status(episode)
+    # The episode's scores read once, after the new one is flushed (by ``record``), for the
+    # alert engine (this measure's history) and the stored status (every measure's).
+    given = case_status.score_rows(episode)
+    alerts = alerting.evaluate_after_administration(administration, given=given)
+    case_status.refresh(episode, given=given)
     return RecordedAdministration(administration, created=True, alerts=alerts)
 
 
@@ -135,16 +138,6 @@ def already_recorded(
     if existing is None:
         raise error
     return RecordedAdministration(existing, created=False)
-
-
-def _raise_alerts(administration: Administration) -> list[Alert]:
-    """The alert engine, evaluated in the same transaction."""
-    return alerting.evaluate_after_administration(administration)
-
-
-def _refresh_status(episode: Episode) -> None:
-    """The episode's stored status follows its new score and alerts (same transaction)."""
-    case_status.refresh(episode)
 
 
 def _by_submission_key(episode: Episode, key: str | None) -> Administration | None:

@@ -19,7 +19,7 @@ from outcome_monitor.models import (
     HandOverStatus,
     RemoteLink,
 )
-from outcome_monitor.services import drafts, links, measures
+from outcome_monitor.services import alerting, drafts, links, measures
 from outcome_monitor.services import handover as handovers
 from tests.conftest import World, count
 
@@ -124,10 +124,10 @@ def test_a_measure_too_incomplete_to_score_keeps_the_answers_in_one_commit(
 def test_a_failing_alert_rule_leaves_no_score_and_a_clean_session(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(administration: Administration) -> list[object]:
+    def broken(administration: Administration, **_given: object) -> list[object]:
         raise Injected("alert engine")
 
-    monkeypatch.setattr(measures, "_raise_alerts", broken)
+    monkeypatch.setattr(alerting, "evaluate_after_administration", broken)
     with pytest.raises(Injected):
         measures.record_administration(
             episode=world.alices_client.current_episode,
