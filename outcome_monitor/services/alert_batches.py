@@ -29,7 +29,7 @@ from outcome_monitor.models import (
 )
 from outcome_monitor.models.audit import AuditOutcome
 from outcome_monitor.services.audit import record
-from outcome_monitor.services.feedback import ScoreRow, SessionRow
+from outcome_monitor.services.feedback import ScoreRow, SessionRow, given_order
 
 EPISODE_CLOSED = "episode_closed"  # the reason key of an alert resolved by closing its episode
 CLOSURE_NOTE = "Resolved when the episode was closed."
@@ -178,12 +178,7 @@ def scored(codes: Iterable[str]) -> ScoredQuery:
         )
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
         .where(Administration.instrument_code.in_(list(codes)), Administration.current())
-        .order_by(
-            Administration.episode_id,
-            sa.func.coalesce(TherapySession.number, 0),
-            Administration.created_at,
-            Administration.id,
-        )
+        .order_by(Administration.episode_id, *given_order())
     )
 
 

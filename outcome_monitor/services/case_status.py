@@ -299,12 +299,7 @@ def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
         )
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
         .where(Administration.episode_id.in_(episode_ids), Administration.current())
-        .order_by(
-            Administration.episode_id,
-            sa.func.coalesce(TherapySession.number, 0),
-            Administration.created_at,
-            Administration.id,
-        )
+        .order_by(Administration.episode_id, *feedback.given_order())
     )
     grouped: dict[int, list[ScoreRow]] = defaultdict(list)
     for episode_id, code, total, number, on, created_at in rows:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -36,6 +36,7 @@ from outcome_monitor.models import (
 )
 from outcome_monitor.services import instruments
 from outcome_monitor.services.settings import ServiceSettings, get_settings
+from outcome_monitor.services.sql_functions import utc_date
 
 
 class SessionRow(NamedTuple):
@@ -64,6 +65,34 @@ class ScoreRow(NamedTuple):
         assert self.created_at is not None
         return self.created_at.date()
 
+
+# A session number after every real one: a score given outside a session (a remote link's, a
+# form without a session) follows the sessions of its day.
+_AFTER_THE_SESSIONS = 1_000_000
+
+
+def given_order() -> tuple[sa.ColumnElement[Any] | so.QueryableAttribute[Any], ...]:
+    """The order in which an episode's administrations were given, for every query that reads
+    a history (the query joins ``TherapySession`` on ``Administration.session_id``):
+
+    1. the date given: the session's date, or for a score given outside a session (a remote
+       link's, a form without a session) the UTC date it was entered (``given_on``);
+    2. the session's number; a score outside a session after the sessions of its day;
+    3. the time of entry, then the id.
+
+    (Until 2026-12-02 the order was the session's number with a score outside a session
+    counted as number 0, so such a score came first in the history, and the session-1 score
+    then took its place: a remote-link score given after session 3 never reached the chart,
+    the stored status or the alerts.)
+    """
+    return (
+        sa.func.coalesce(TherapySession.date, utc_date(Administration.created_at)),
+        sa.func.coalesce(TherapySession.number, _AFTER_THE_SESSIONS),
+        Administration.created_at,
+        Administration.id,
+    )
+
+
 def episode_administrations(
     episode: Episode, code: str | None = None, *, include_voided: bool = False
 ) -> list[Administration]:
@@ -77,9 +106,7 @@ def episode_administrations(
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
         .where(Administration.episode_id == episode.id)
         .options(so.contains_eager(Administration.session))
-        .order_by(
-            sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
-        )
+        .order_by(*given_order())
     )
     if code is not None:
         query = query.where(Administration.instrument_code == code)

@@ -22,7 +22,7 @@ from outcome_monitor.models import (
     User,
 )
 from outcome_monitor.services.care import CLOSING_STATUSES
-from outcome_monitor.services.feedback import ScoreRow, SessionRow
+from outcome_monitor.services.feedback import ScoreRow, SessionRow, given_order
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,7 @@ def scores(ids: sa.Select[int], code: str) -> dict[int, list[float]]:
             Administration.total.is_not(None),
             Administration.current(),
         )
-        .order_by(
-            Administration.episode_id,
-            sa.func.coalesce(TherapySession.number, 0),
-            Administration.created_at,
-            Administration.id,
-        )
+        .order_by(Administration.episode_id, *given_order())
     )
     grouped: dict[int, list[float]] = defaultdict(list)
     for episode_id, total in rows:
@@ -142,9 +137,7 @@ def given_scores(ids: sa.Select[int], code: str) -> dict[int, list[ScoreRow]]:
             Administration.instrument_code == code,
             Administration.current(),
         )
-        .order_by(
-            sa.func.coalesce(TherapySession.number, 0), Administration.created_at, Administration.id
-        )
+        .order_by(*given_order())
     )
     grouped: dict[int, list[ScoreRow]] = defaultdict(list)
     for episode_id, total, number, on, created_at in rows:

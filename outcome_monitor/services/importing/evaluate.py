@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Administration, Episode, EpisodeStatus, TherapySession
-from outcome_monitor.services import alert_batches, alerting, case_status
+from outcome_monitor.services import alert_batches, alerting, case_status, feedback
 from outcome_monitor.services.audit import record
 
 EVALUATE_BATCH = 200  # episodes evaluated, refreshed and committed together
@@ -74,11 +74,7 @@ def _latest_administrations(episode_ids: list[int]) -> list[Administration]:
         sa.func.row_number()
         .over(
             partition_by=(Administration.episode_id, Administration.instrument_code),
-            order_by=(
-                sa.func.coalesce(TherapySession.number, 0).desc(),
-                Administration.created_at.desc(),
-                Administration.id.desc(),
-            ),
+            order_by=[key.desc() for key in feedback.given_order()],
         )
         .label("rank")
     )
