@@ -66,28 +66,33 @@ class ScoreRow(NamedTuple):
         return self.created_at.date()
 
 
-# A session number after every real one: a score given outside a session (a remote link's, a
-# form without a session) follows the sessions of its day.
-_AFTER_THE_SESSIONS = 1_000_000
-
-
 def given_order() -> tuple[sa.ColumnElement[Any] | so.QueryableAttribute[Any], ...]:
     """The order in which an episode's administrations were given, for every query that reads
     a history (the query joins ``TherapySession`` on ``Administration.session_id``):
 
-    1. the date given: the session's date, or for a score given outside a session (a remote
-       link's, a form without a session) the UTC date it was entered (``given_on``);
-    2. the session's number; a score outside a session after the sessions of its day;
+    1. the session's number (``numbered`` counts on numbers that never go down: a session
+       entered late with an earlier date still has the higher number); for a score given
+       outside a session (a remote link's, a form without a session), the number of the
+       episode's last session on or before the UTC date it was entered (0 before any);
+    2. a score outside a session after the scores of that session;
     3. the time of entry, then the id.
 
-    (Until 2026-12-02 the order was the session's number with a score outside a session
-    counted as number 0, so such a score came first in the history, and the session-1 score
-    then took its place: a remote-link score given after session 3 never reached the chart,
-    the stored status or the alerts.)
+    (Until 2026-12-02 a score outside a session counted as number 0: it came first in the
+    history, and the session-1 score then took its place, so a remote-link score given after
+    session 3 never reached the chart, the stored status or the alerts.)
     """
+    earlier = so.aliased(TherapySession)
+    number_then = (
+        sa.select(sa.func.max(earlier.number))
+        .where(
+            earlier.episode_id == Administration.episode_id,
+            earlier.date <= utc_date(Administration.created_at),
+        )
+        .scalar_subquery()
+    )
     return (
-        sa.func.coalesce(TherapySession.date, utc_date(Administration.created_at)),
-        sa.func.coalesce(TherapySession.number, _AFTER_THE_SESSIONS),
+        sa.func.coalesce(TherapySession.number, number_then, 0),
+        Administration.session_id.is_(None),
         Administration.created_at,
         Administration.id,
     )

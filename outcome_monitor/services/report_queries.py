@@ -101,7 +101,7 @@ def episode_row(row: sa.Row[*tuple[Any, ...]]) -> EpisodeRow:
 
 def scores(ids: sa.Select[int], code: str) -> dict[int, list[float]]:
     """Each episode's scored totals on ``code`` in the order given (the order of
-    ``feedback.episode_administrations``: session number, then time of entry)."""
+    ``feedback.episode_administrations``, ``feedback.given_order``)."""
     rows = db.session.execute(
         sa.select(Administration.episode_id, Administration.total)
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)

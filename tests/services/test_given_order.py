@@ -6,14 +6,14 @@ status or the alerts."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
 from outcome_monitor.models import Alert, AlertStatus, EntryMode, Episode
 from outcome_monitor.services import care, feedback, measures
-from tests.builders import phq9, record_sessions
+from tests.builders import WEEK0, phq9, record_sessions
 from tests.conftest import World
 
 
@@ -71,3 +71,28 @@ def test_a_score_outside_a_session_follows_the_sessions_of_its_day(world: World)
     )
 
     assert _history(episode) == [(1, 14.0), (2, 15.0), (3, 16.0), (4, 20.0)]
+
+
+def test_a_session_entered_late_keeps_its_number_in_the_history(world: World) -> None:
+    """Sessions count by number (``numbered`` needs numbers that never go down): session 3,
+    entered after session 2 but dated a week before it, is still the third point."""
+    episode = world.alices_client.current_episode
+    for on, total in (
+        (WEEK0, 14),
+        (WEEK0 + timedelta(days=14), 15),
+        (WEEK0 + timedelta(days=7), 22),
+    ):
+        session = care.record_session(
+            episode=episode, session_date=on, attended=True, by=world.alice
+        )
+        measures.record_administration(
+            episode=episode,
+            session_id=session.id,
+            instrument_code="phq9",
+            answers=phq9(total),
+            entry_mode=EntryMode.THERAPIST,
+            by=world.alice,
+        )
+    _outside_a_session(world, episode, 24)
+
+    assert _history(episode) == [(1, 14.0), (2, 15.0), (3, 22.0), (4, 24.0)]
