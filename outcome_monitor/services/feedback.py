@@ -3,6 +3,7 @@ model in force, its status and the card its unresolved alerts make."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -66,6 +67,7 @@ class ScoreRow(NamedTuple):
         return self.created_at.date()
 
 
+@functools.cache  # built once: an alias and a subquery cost more to build than to run
 def given_order() -> tuple[sa.ColumnElement[Any] | so.QueryableAttribute[Any], ...]:
     """The order in which an episode's administrations were given, for every query that reads
     a history (the query joins ``TherapySession`` on ``Administration.session_id``):
