@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -136,10 +135,11 @@ def _evaluate(
     is_alliance = definition.purpose == Purpose.ALLIANCE
     latest: Administration | None = None
     if history is None:
-        loaded = feedback.episode_administrations(episode, definition.code)
-        latest = loaded[-1] if loaded else None
-        history = cast(list[ScoreRow], loaded)  # read as ScoreRows: the same attributes
-    points = feedback.history(cast(Sequence[Administration], history), from_intake=not is_alliance)
+        given = feedback.episode_administrations(episode, definition.code)
+        latest = given[-1] if given else None
+    else:
+        given = alert_batches.as_administrations(list(history))
+    points = feedback.history(given, from_intake=not is_alliance)
     rules = instruments.rules_for(definition)
     settings = alert_settings(current)
     flags = _risk_flags(flags_from, points) if flags_from is not None else []

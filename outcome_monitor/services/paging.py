@@ -66,9 +66,10 @@ def offset_of(number: int, size: int = PAGE_SIZE) -> int:
     return (clamp(number) - 1) * size
 
 
-def count(query: sa.Select[Any]) -> int:
-    """The number of rows ``query`` returns (one query)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+def count(query: sa.Select[Any], params: dict[str, Any] | None = None) -> int:
+    """The number of rows ``query`` returns (one query), with its bound ``params``."""
+    total = sa.select(sa.func.count()).select_from(query.subquery())
+    return db.session.scalar(total, params or {}) or 0
 
 
 # An ORDER BY expression (a column, a mapped attribute), and whether it is descending.
@@ -78,8 +79,8 @@ PageColumns = Callable[[sa.Subquery], Sequence[sa.ColumnElement[Any]]]
 
 @dataclass(frozen=True)
 class PageStatement:
-    """``rows_and_total``'s statement, built once and run for any page (``run_page``): the
-    page's offset is the bound parameter ``page_offset``, and the statement may hold other
+    """A page of a list as one statement (``page_statement``), built once and run for any page
+    (``run_page``): the page's offset is the bound parameter ``page_offset``, and it may hold other
     bound parameters of its own (given to ``run_page``). Building a statement of joins,
     subqueries and a window function, and working out its cache key, cost more than running
     it: the caseload's page took 2.8 ms in-process with the statement built for each request,
@@ -131,10 +132,7 @@ def run_page(
     rows = list(db.session.execute(statement.rows, given))
     if rows:
         return rows, int(rows[0].page_total)
-    if number == 1:
-        return rows, 0
-    whole = sa.select(sa.func.count()).select_from(statement.whole.subquery())
-    return rows, db.session.scalar(whole, params or {}) or 0
+    return rows, count(statement.whole, params) if number > 1 else 0
 
 
 def _ordered(order: Sequence[OrderKey]) -> list[Any]:
