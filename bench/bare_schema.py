@@ -1,5 +1,6 @@
-"""The one table the bare app writes to (``bare_app.py``, ``POST /write``); bench_pages.py
-creates it before the workers start, since two workers creating it would race."""
+"""The tables the bare app writes to (``bare_app.py``: ``POST /write``, ``POST /form``);
+bench_pages.py creates them before the workers start, since two workers creating them would
+race."""
 
 from __future__ import annotations
 
@@ -14,10 +15,38 @@ bare_write = sa.Table(
     sa.Column("note", sa.String(40)),
 )
 
+_metadata = bare_write.metadata
+
+# ``POST /form``: a score, its items and an audit row, as small as the app's own can be.
+bare_score = sa.Table(
+    "bench_bare_score",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("client_id", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("submission_key", sa.String(64), nullable=False, unique=True),
+)
+bare_item = sa.Table(
+    "bench_bare_item",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("score_id", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+bare_audit = sa.Table(
+    "bench_bare_audit",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("score_id", sa.Integer, nullable=False),
+)
+
 
 def create(url: str) -> None:
     engine = sa.create_engine(normalise_database_url(url))
     try:
-        bare_write.create(engine, checkfirst=True)
+        _metadata.create_all(engine, checkfirst=True)
     finally:
         engine.dispose()

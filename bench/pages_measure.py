@@ -4,6 +4,7 @@ against gunicorn."""
 from __future__ import annotations
 
 import http.client
+import secrets
 import socket
 import subprocess
 import tempfile
@@ -238,9 +239,22 @@ def throughputs(
     def bare_write(browser: Browser, i: int) -> int:
         return browser.request("POST", "/write", {}).status
 
+    bare_session, bare_token = _bare_form_session(ports.bare)
+    run = secrets.token_hex(4)  # submission keys are unique, also across runs on one database
+
+    def bare_form(round_: int) -> loadclient.Work:
+        def post(browser: Browser, i: int) -> int:
+            fields = {f"item_{n}": "2" for n in range(1, 10)}
+            fields.update(csrf_token=bare_token, submission_key=f"{run}-{round_}-{i}")
+            answer = browser.request("POST", "/form", fields)
+            saved = answer.status == 302 and "/scores/" in answer.location
+            return 302 if saved else answer.status if answer.status != 200 else 0  # 200: refused
+
+        return post
+
     share = seconds / THROUGHPUT_ROUNDS
     rounds = []
-    for _ in range(THROUGHPUT_ROUNDS):
+    for round_ in range(THROUGHPUT_ROUNDS):
         measured = {
             "bare": loadclient.run(
                 ports.bare,
@@ -269,10 +283,26 @@ def throughputs(
                 count=len(forms) - used,
                 seconds=share,
             ),
+            "bare_form": loadclient.run(
+                ports.bare,
+                bare_session,
+                bare_form(round_),
+                threads=THROUGHPUT_THREADS,
+                count=many,
+                seconds=share,
+            ),
         }
         used += len(measured["score"].seconds) + len(measured["score"].errors)
         rounds.append(measured)
     return rounds
+
+
+def _bare_form_session(port: int) -> tuple[str, str]:
+    """The bare app's signed-in session cookie and the CSRF token of its form."""
+    browser = Browser(port)
+    fields = form_fields(browser.text("/form"), "submission_key")
+    browser.close()
+    return browser.cookie, fields["csrf_token"]
 
 
 def _fresh_forms(port: int, cookie: str, world: World, *, count: int) -> list[dict[str, str]]:

@@ -98,6 +98,16 @@ def _print_throughput(figures: dict[str, Any]) -> None:
         f"| *score submission against that write* | | "
         f"{share_words(shares('score', of='bare_write'))} | | |"
     )
+    print(
+        f"| *for comparison:* bare Flask form POST (sign-in check, CSRF, nine answers, a score, "
+        f"its items and an audit row in Core, one commit; no ORM, no alerts, no status) | "
+        f"{rate('bare_form'):.0f} | {share_words(shares('bare_form'))} | | "
+        f"{failed('bare_form')} |"
+    )
+    print(
+        f"| *score submission against that form POST* | | "
+        f"{share_words(shares('score', of='bare_form'))} | | |"
+    )
 
 
 def _print_jobs(jobs: dict[str, Any]) -> None:
