@@ -4,11 +4,12 @@ submission, which writes).
 
 ``/form`` is the third, for comparison only: the least any score submission does on this
 stack (Flask, Flask-WTF, SQLAlchemy), with no outcome monitoring in it. ``GET`` signs the
-session in (a user id in Flask's signed cookie) and sends a CSRF-protected form of nine
-answers 0-3 and a submission key; ``POST`` reads the signed-in user's row, validates the form
-(CSRF token, every answer in range), writes a score, its nine items and an audit row with
-SQLAlchemy Core, commits once and redirects, as the app's score POST does; no ORM, no
-trajectory, no alerts, no stored status.
+session in (a user id in Flask's signed cookie) and sends the form's CSRF token (the load
+client fills in nine answers 0-3 and a submission key of its own); ``POST`` reads the
+signed-in user's row, validates the form (CSRF token, every answer in range, the key given),
+writes a score (its answers as JSON) and an audit row with SQLAlchemy Core, commits once and
+redirects (to a page that does not exist: the client does not follow it), as the app's score
+POST does; no ORM, no access check of an episode, no trajectory, no alerts, no stored status.
 
 Served by the same gunicorn settings as the app, on the same database (``DATABASE_URL``), with
 the same engine settings (WAL on a SQLite file, psycopg 3 on PostgreSQL), so the ratio of the
@@ -33,7 +34,7 @@ from wtforms.validators import InputRequired
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bare_schema import bare_audit, bare_item, bare_score, bare_write
+from bare_schema import bare_audit, bare_score, bare_write
 
 from config import normalise_database_url
 from outcome_monitor.database import configure_sqlite
@@ -92,21 +93,15 @@ def form() -> str | Response:
         score = ScoreForm()
         if not score.validate_on_submit():
             return f'<form method="post">{score.csrf_token()}{score.submission_key()}</form>'
-        answers = [int(getattr(score, f"item_{n}").data) for n in range(1, ITEMS + 1)]
+        answers = {f"item_{n}": int(getattr(score, f"item_{n}").data) for n in range(1, ITEMS + 1)}
         score_id = connection.execute(
             sa.insert(bare_score).values(
                 client_id=random.randint(1, _HIGHEST),
-                total=sum(answers),
+                answers=answers,
+                total=sum(answers.values()),
                 submission_key=score.submission_key.data,
             )
         ).inserted_primary_key[0]
-        connection.execute(
-            sa.insert(bare_item),
-            [
-                {"score_id": score_id, "position": n, "value": v}
-                for n, v in enumerate(answers, 1)
-            ],
-        )
         connection.execute(
             sa.insert(bare_audit).values(user_id=user.id, action="score", score_id=score_id)
         )

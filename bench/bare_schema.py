@@ -17,22 +17,16 @@ bare_write = sa.Table(
 
 _metadata = bare_write.metadata
 
-# ``POST /form``: a score, its items and an audit row, as small as the app's own can be.
+# ``POST /form``: a score (its answers in one JSON column, as the app keeps them) and an audit
+# row, as small as the app's own can be.
 bare_score = sa.Table(
     "bench_bare_score",
     _metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("client_id", sa.Integer, nullable=False),
+    sa.Column("answers", sa.JSON, nullable=False),
     sa.Column("total", sa.Integer, nullable=False),
     sa.Column("submission_key", sa.String(64), nullable=False, unique=True),
-)
-bare_item = sa.Table(
-    "bench_bare_item",
-    _metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("score_id", sa.Integer, nullable=False),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("value", sa.Integer, nullable=False),
 )
 bare_audit = sa.Table(
     "bench_bare_audit",

@@ -232,9 +232,7 @@ def throughputs(
 
     def submit(browser: Browser, i: int) -> int:
         answer = browser.request("POST", _form_path(world, used + i), forms[used + i])
-        return (
-            answer.status if answer.status != 302 or "/administrations/" in answer.location else 0
-        )
+        return _saved(answer, "/administrations/")
 
     def bare_write(browser: Browser, i: int) -> int:
         return browser.request("POST", "/write", {}).status
@@ -246,55 +244,44 @@ def throughputs(
         def post(browser: Browser, i: int) -> int:
             fields = {f"item_{n}": "2" for n in range(1, 10)}
             fields.update(csrf_token=bare_token, submission_key=f"{run}-{round_}-{i}")
-            answer = browser.request("POST", "/form", fields)
-            saved = answer.status == 302 and "/scores/" in answer.location
-            return 302 if saved else answer.status if answer.status != 200 else 0  # 200: refused
+            return _saved(browser.request("POST", "/form", fields), "/scores/")
 
         return post
+
+    def measure(round_: int) -> dict[str, tuple[int, str, loadclient.Work, int]]:
+        """What a round measures: port, cookie, the request, how many at most."""
+        return {
+            "bare": (ports.bare, "", lambda b, i: b.get("/").status, many),
+            "bare_form": (ports.bare, bare_session, bare_form(round_), many),
+            "bare_write": (ports.bare, "", bare_write, many),
+            "caseload": (ports.app, therapist, _get(PAGES[0].path, world), many),
+            "score": (ports.app, therapist, submit, len(forms) - used),
+        }
 
     share = seconds / THROUGHPUT_ROUNDS
     rounds = []
     for round_ in range(THROUGHPUT_ROUNDS):
+        # Each round starts one further along the list, so that no measure always follows
+        # the writes of another (a WAL checkpoint, PostgreSQL's own work after them).
+        planned = list(measure(round_).items())
+        planned = planned[round_ % len(planned) :] + planned[: round_ % len(planned)]
         measured = {
-            "bare": loadclient.run(
-                ports.bare,
-                "",
-                lambda b, i: b.get("/").status,
-                threads=THROUGHPUT_THREADS,
-                count=many,
-                seconds=share,
-            ),
-            "bare_write": loadclient.run(
-                ports.bare, "", bare_write, threads=THROUGHPUT_THREADS, count=many, seconds=share
-            ),
-            "caseload": loadclient.run(
-                ports.app,
-                therapist,
-                _get(PAGES[0].path, world),
-                threads=THROUGHPUT_THREADS,
-                count=many,
-                seconds=share,
-            ),
-            "score": loadclient.run(
-                ports.app,
-                therapist,
-                submit,
-                threads=THROUGHPUT_THREADS,
-                count=len(forms) - used,
-                seconds=share,
-            ),
-            "bare_form": loadclient.run(
-                ports.bare,
-                bare_session,
-                bare_form(round_),
-                threads=THROUGHPUT_THREADS,
-                count=many,
-                seconds=share,
-            ),
+            key: loadclient.run(
+                port, cookie, work, threads=THROUGHPUT_THREADS, count=count, seconds=share
+            )
+            for key, (port, cookie, work, count) in planned
         }
         used += len(measured["score"].seconds) + len(measured["score"].errors)
         rounds.append(measured)
     return rounds
+
+
+def _saved(answer: loadclient.Answer, to: str) -> int:
+    """302 for a POST that saved (its redirect goes ``to`` the result), its status for one
+    that failed; 0 for one answered with the form again (200: refused, nothing saved)."""
+    if answer.status == 302 and to in answer.location:
+        return 302
+    return 0 if answer.status in (200, 302) else answer.status
 
 
 def _bare_form_session(port: int) -> tuple[str, str]:

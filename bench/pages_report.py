@@ -99,8 +99,8 @@ def _print_throughput(figures: dict[str, Any]) -> None:
         f"{share_words(shares('score', of='bare_write'))} | | |"
     )
     print(
-        f"| *for comparison:* bare Flask form POST (sign-in check, CSRF, nine answers, a score, "
-        f"its items and an audit row in Core, one commit; no ORM, no alerts, no status) | "
+        f"| *for comparison:* bare Flask form POST (sign-in check, CSRF, nine answers, a score "
+        f"and an audit row in Core, one commit; no ORM, no alerts, no status) | "
         f"{rate('bare_form'):.0f} | {share_words(shares('bare_form'))} | | "
         f"{failed('bare_form')} |"
     )
