@@ -110,73 +110,28 @@ def _cancel_pending_links(episode: Episode) -> int:
 def record_session(
     *, episode: Episode, session_date: date, attended: bool, by: User
 ) -> TherapySession:
-    """Add a session to ``episode``, numbered by its date: after every session held on or
-    before that day. A session entered late (dated before sessions already recorded) takes
-    its place among them, and the later ones move up by one; their scores follow them, and
-    the episode's stored status is recomputed, since the history runs in session order."""
     if not episode.is_active:
         raise ServiceError(_l("Sessions can only be added to an active episode."))
     if session_date < episode.opened_on:
         raise ServiceError(_l("A session cannot be before the episode opened."))
-    held_until = db.session.scalar(
-        sa.select(sa.func.max(TherapySession.number)).where(
-            TherapySession.episode_id == episode.id, TherapySession.date <= session_date
-        )
-    )
-    number = 1 + (held_until or 0)
-    moved = _make_room(episode, number)
-    session = TherapySession(episode=episode, number=number, date=session_date, attended=attended)
-    db.session.add(session)
-    details: dict[str, Any] = {"episode": episode.id, "number": number, "attended": attended}
-    if moved:
-        details["later_sessions_moved_up"] = moved
-    record(by=by, action="session.record", obj=session, details=details)
-    if moved:
-        case_status.refresh(episode)
-    db.session.commit()
-    return session
-
-
-def _make_room(episode: Episode, number: int) -> int:
-    """Move the sessions of ``episode`` numbered ``number`` and above up by one; returns how
-    many moved. Through negative numbers, so that no two sessions share a number at any moment
-    (PostgreSQL checks the unique constraint row by row)."""
-    moved = cast(
-        sa.CursorResult[Any],
-        db.session.execute(
-            sa.update(TherapySession)
-            .where(TherapySession.episode_id == episode.id, TherapySession.number >= number)
-            .values(number=-TherapySession.number - 1),
-            execution_options={"synchronize_session": False},
-        ),
-    ).rowcount
-    if not moved:
-        return 0
-    db.session.execute(
-        sa.update(TherapySession)
-        .where(TherapySession.episode_id == episode.id, TherapySession.number < 0)
-        .values(number=-TherapySession.number),
-        execution_options={"synchronize_session": False},
-    )
-    for loaded in list(db.session.identity_map.values()):
-        if isinstance(loaded, TherapySession) and loaded.episode_id == episode.id:
-            db.session.expire(loaded, ["number"])
-    return int(moved)
-
-
-def later_sessions(session: TherapySession) -> int:
-    """How many sessions of its episode are numbered after ``session``."""
-    return int(
+    number = 1 + (
         db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(TherapySession)
-            .where(
-                TherapySession.episode_id == session.episode_id,
-                TherapySession.number > session.number,
+            sa.select(sa.func.max(TherapySession.number)).where(
+                TherapySession.episode_id == episode.id
             )
         )
         or 0
     )
+    session = TherapySession(episode=episode, number=number, date=session_date, attended=attended)
+    db.session.add(session)
+    record(
+        by=by,
+        action="session.record",
+        obj=session,
+        details={"episode": episode.id, "number": number, "attended": attended},
+    )
+    db.session.commit()
+    return session
 
 
 def in_active_scope(user: User) -> tuple[sa.ColumnElement[bool], ...]:

@@ -1,8 +1,8 @@
 """A score given outside a session (a remote link's, a form without a session) takes its
 place in the history by the date it was given, after the sessions of its day
-(``feedback.given_order``); sessions are numbered by date (``care.record_session``). It used
-to count as session 0: first in the history, where the session-1 score then replaced it, so
-the newest score never reached the chart, the stored status or the alerts."""
+(``feedback.given_order``). It used to count as session 0: first in the history, where the
+session-1 score then replaced it, so the newest score never reached the chart, the stored
+status or the alerts."""
 
 from __future__ import annotations
 
@@ -73,10 +73,9 @@ def test_a_score_outside_a_session_follows_the_sessions_of_its_day(world: World)
     assert _history(episode) == [(1, 14.0), (2, 15.0), (3, 16.0), (4, 20.0)]
 
 
-def test_a_session_entered_late_takes_its_place_by_date_in_the_history(world: World) -> None:
-    """Session "3", entered after session 2 but dated a week before it, becomes session 2
-    (``care.record_session``), and its score the second point; the score outside a session,
-    given today, stays the latest."""
+def test_a_session_entered_late_keeps_its_number_in_the_history(world: World) -> None:
+    """Sessions count by number (``numbered`` needs numbers that never go down): session 3,
+    entered after session 2 but dated a week before it, is still the third point."""
     episode = world.alices_client.current_episode
     for on, total in (
         (WEEK0, 14),
@@ -96,4 +95,4 @@ def test_a_session_entered_late_takes_its_place_by_date_in_the_history(world: Wo
         )
     _outside_a_session(world, episode, 24)
 
-    assert _history(episode) == [(1, 14.0), (2, 22.0), (3, 15.0), (4, 24.0)]
+    assert _history(episode) == [(1, 14.0), (2, 15.0), (3, 22.0), (4, 24.0)]

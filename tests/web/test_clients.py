@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, Client, EpisodeStatus, TherapySession
+from outcome_monitor.models import AuditEvent, Client, EpisodeStatus
 from outcome_monitor.services.clock import service_today
 from tests.conftest import World, count
 
@@ -78,30 +76,6 @@ def test_session_before_episode_start_is_refused_with_a_message(login_as, world:
     )
     assert "cannot be before the episode opened" in response.get_data(as_text=True)
     assert count(AuditEvent, AuditEvent.action == "session.record") == 0
-
-
-def test_a_session_entered_late_says_it_took_its_place_by_date(login_as, world: World) -> None:
-    client = login_as(world.alice)
-    episode = world.alices_client.current_episode
-    opened = episode.opened_on
-    url = f"/clients/episodes/{episode.id}/sessions"
-    for days in (0, 14, 21):
-        answer = client.post(url, data={"session_date": str(opened + timedelta(days=days))},
-                             follow_redirects=True)  # fmt: skip
-        assert "moved up" not in answer.get_data(as_text=True)
-
-    page = client.post(
-        url, data={"session_date": str(opened + timedelta(days=7))}, follow_redirects=True
-    ).get_data(as_text=True)
-
-    assert "Session 2 recorded" in page
-    assert "the 2 session(s) after it moved up by one" in page
-    numbers = db.session.execute(
-        sa.select(TherapySession.number, TherapySession.date)
-        .where(TherapySession.episode_id == episode.id)
-        .order_by(TherapySession.number)
-    ).all()
-    assert [(on - opened).days for _, on in numbers] == [0, 7, 14, 21]
 
 
 def test_second_active_episode_is_refused(login_as, world: World) -> None:

@@ -155,20 +155,7 @@ def record_session(episode_id: int):
                 attended=form.attended.data,
                 by=current_user,
             )
-            later = care.later_sessions(session)
-            if later:
-                flash(
-                    _(
-                        "Session %(number)s recorded. It is dated before sessions already "
-                        "recorded, so it takes its place by date: the %(later)s session(s) "
-                        "after it moved up by one, and their scores with them.",
-                        number=session.number,
-                        later=later,
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Session %(number)s recorded.", number=session.number), "success")
+            flash(_("Session %(number)s recorded.", number=session.number), "success")
         except ServiceError as error:
             flash(str(error), "error")
     else:
