@@ -14,9 +14,11 @@ batch, not by the service.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import islice
 from typing import Any, cast
 
@@ -288,7 +290,20 @@ def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
     ``feedback.episode_administrations`` orders them), with their sessions, in one query."""
     if not episode_ids:
         return {}
-    rows = db.session.execute(
+    rows = db.session.execute(_administrations_statement(), {"episode_ids": episode_ids})
+    grouped: dict[int, list[ScoreRow]] = defaultdict(list)
+    for episode_id, code, total, number, on, created_at in rows:
+        session = None if number is None else SessionRow(number, on)
+        grouped[episode_id].append(ScoreRow(total, session, created_at, code))
+    # The feedback functions read only the attributes above (a duck-typed Administration).
+    return cast(dict[int, list[Administration]], grouped)
+
+
+@functools.cache
+def _administrations_statement() -> sa.Select[int, str, float | None, int, date, datetime]:
+    """``_administrations``' statement, built once (every score POST runs it; building it and
+    its cache key cost as much as SQLite running it for a short episode)."""
+    return (
         sa.select(
             Administration.episode_id,
             Administration.instrument_code,
@@ -298,15 +313,12 @@ def _administrations(episode_ids: list[int]) -> dict[int, list[Administration]]:
             Administration.created_at,
         )
         .outerjoin(TherapySession, Administration.session_id == TherapySession.id)
-        .where(Administration.episode_id.in_(episode_ids), Administration.current())
+        .where(
+            Administration.episode_id.in_(sa.bindparam("episode_ids", expanding=True)),
+            Administration.current(),
+        )
         .order_by(Administration.episode_id, *feedback.given_order())
     )
-    grouped: dict[int, list[ScoreRow]] = defaultdict(list)
-    for episode_id, code, total, number, on, created_at in rows:
-        session = None if number is None else SessionRow(number, on)
-        grouped[episode_id].append(ScoreRow(total, session, created_at, code))
-    # The feedback functions read only the attributes above (a duck-typed Administration).
-    return cast(dict[int, list[Administration]], grouped)
 
 
 def _unresolved(episode_ids: list[int]) -> dict[int, list[Alert]]:
