@@ -114,24 +114,37 @@ def record_session(
         raise ServiceError(_l("Sessions can only be added to an active episode."))
     if session_date < episode.opened_on:
         raise ServiceError(_l("A session cannot be before the episode opened."))
-    number = 1 + (
-        db.session.scalar(
-            sa.select(sa.func.max(TherapySession.number)).where(
-                TherapySession.episode_id == episode.id
-            )
-        )
-        or 0
-    )
+    number = _next_number(episode)
     session = TherapySession(episode=episode, number=number, date=session_date, attended=attended)
-    db.session.add(session)
-    record(
-        by=by,
-        action="session.record",
-        obj=session,
-        details={"episode": episode.id, "number": number, "attended": attended},
-    )
-    db.session.commit()
+    try:
+        db.session.add(session)
+        record(
+            by=by,
+            action="session.record",
+            obj=session,
+            details={"episode": episode.id, "number": number, "attended": attended},
+        )
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Two sessions of one episode saved at the same moment (a double click, two people):
+        # the later one loses at the unique (episode, number) index. Nothing of it is kept.
+        db.session.rollback()
+        raise ServiceError(
+            _l(
+                "Another session of this episode was being saved at the same moment, so this "
+                "one was not saved. Check the sessions listed and record it again if it is "
+                "missing."
+            )
+        ) from None
     return session
+
+
+def _next_number(episode: Episode) -> int:
+    """The number of a new session of ``episode``: one more than the highest."""
+    highest = db.session.scalar(
+        sa.select(sa.func.max(TherapySession.number)).where(TherapySession.episode_id == episode.id)
+    )
+    return 1 + (highest or 0)
 
 
 def in_active_scope(user: User) -> tuple[sa.ColumnElement[bool], ...]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
-from outcome_monitor.models import AuditEvent, Client, EpisodeStatus
+from outcome_monitor.models import AuditEvent, Client, EpisodeStatus, TherapySession
+from outcome_monitor.services import care
 from outcome_monitor.services.clock import service_today
 from tests.conftest import World, count
 
@@ -76,6 +77,27 @@ def test_session_before_episode_start_is_refused_with_a_message(login_as, world:
     )
     assert "cannot be before the episode opened" in response.get_data(as_text=True)
     assert count(AuditEvent, AuditEvent.action == "session.record") == 0
+
+
+def test_a_session_saved_at_the_same_moment_as_another_gets_a_message(
+    login_as, world: World, monkeypatch
+) -> None:
+    """Two saves of one episode's session race (a double click): both read the same highest
+    number, and the later loses at the unique index. Simulated by making the second save read
+    the number the first one took: the page says so, and nothing of the second is kept."""
+    client = login_as(world.alice)
+    episode = world.alices_client.current_episode
+    url = f"/clients/episodes/{episode.id}/sessions"
+    client.post(url, data={"session_date": str(episode.opened_on)})
+    monkeypatch.setattr(care, "_next_number", lambda episode: 1)
+
+    response = client.post(url, data={"session_date": str(episode.opened_on)},
+                           follow_redirects=True)  # fmt: skip
+
+    assert response.status_code == 200
+    assert "was being saved at the same moment" in response.get_data(as_text=True)
+    assert count(TherapySession, TherapySession.episode_id == episode.id) == 1
+    assert count(AuditEvent, AuditEvent.action == "session.record") == 1
 
 
 def test_second_active_episode_is_refused(login_as, world: World) -> None:
