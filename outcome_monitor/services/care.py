@@ -125,10 +125,13 @@ def record_session(
             details={"episode": episode.id, "number": number, "attended": attended},
         )
         db.session.commit()
-    except sa.exc.IntegrityError:
+    except sa.exc.IntegrityError as error:
         # Two sessions of one episode saved at the same moment (a double click, two people):
         # the later one loses at the unique (episode, number) index. Nothing of it is kept.
+        # Another failed constraint is not that race: it is raised as it is.
         db.session.rollback()
+        if not _number_taken(episode, number):
+            raise error
         raise ServiceError(
             _l(
                 "Another session of this episode was being saved at the same moment, so this "
@@ -145,6 +148,18 @@ def _next_number(episode: Episode) -> int:
         sa.select(sa.func.max(TherapySession.number)).where(TherapySession.episode_id == episode.id)
     )
     return 1 + (highest or 0)
+
+
+def _number_taken(episode: Episode, number: int) -> bool:
+    """Whether a session of ``episode`` already holds ``number`` (as another save committed)."""
+    return (
+        db.session.scalar(
+            sa.select(TherapySession.id).where(
+                TherapySession.episode_id == episode.id, TherapySession.number == number
+            )
+        )
+        is not None
+    )
 
 
 def in_active_scope(user: User) -> tuple[sa.ColumnElement[bool], ...]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from outcome_monitor.extensions import db
@@ -98,6 +99,25 @@ def test_a_session_saved_at_the_same_moment_as_another_gets_a_message(
     assert "was being saved at the same moment" in response.get_data(as_text=True)
     assert count(TherapySession, TherapySession.episode_id == episode.id) == 1
     assert count(AuditEvent, AuditEvent.action == "session.record") == 1
+
+
+def test_another_failed_constraint_while_saving_a_session_is_not_called_a_race(
+    world: World, monkeypatch
+) -> None:
+    """Only a session number taken by another save is reported as the race; any other
+    IntegrityError is raised as it is, and nothing is kept."""
+    episode = world.alices_client.current_episode
+
+    def failing_audit(**_: object) -> None:
+        raise sa.exc.IntegrityError("INSERT INTO audit_event", {}, Exception("some constraint"))
+
+    monkeypatch.setattr(care, "record", failing_audit)
+
+    with pytest.raises(sa.exc.IntegrityError):
+        care.record_session(
+            episode=episode, session_date=episode.opened_on, attended=True, by=world.alice
+        )
+    assert count(TherapySession, TherapySession.episode_id == episode.id) == 0
 
 
 def test_second_active_episode_is_refused(login_as, world: World) -> None:
