@@ -34,7 +34,7 @@ from wtforms.validators import InputRequired
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bare_schema import bare_audit, bare_score, bare_write
+from bare_schema import ITEMS, bare_audit, bare_score, bare_write
 
 from config import normalise_database_url
 from outcome_monitor.database import configure_sqlite
@@ -46,8 +46,7 @@ app.secret_key = os.environ["SECRET_KEY"]
 app.config["WTF_CSRF_TIME_LIMIT"] = None  # as the app's own settings
 csrf = CSRFProtect(app)
 _HIGHEST = int(os.environ.get("BARE_HIGHEST_ID", "1"))
-_USER = sa.table("user", sa.column("id"), sa.column("email"))
-ITEMS = 9
+_USER = sa.table("user", sa.column("id"))
 
 
 class ScoreForm(FlaskForm):

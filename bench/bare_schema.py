@@ -17,6 +17,8 @@ bare_write = sa.Table(
 
 _metadata = bare_write.metadata
 
+ITEMS = 9  # the answers of ``POST /form``'s form (item_1 ... item_9), as a PHQ-9 has
+
 # ``POST /form``: a score (its answers in one JSON column, as the app keeps them) and an audit
 # row, as small as the app's own can be.
 bare_score = sa.Table(

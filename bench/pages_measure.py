@@ -242,7 +242,7 @@ def throughputs(
 
     def bare_form(round_: int) -> loadclient.Work:
         def post(browser: Browser, i: int) -> int:
-            fields = {f"item_{n}": "2" for n in range(1, 10)}
+            fields = {f"item_{n}": "2" for n in range(1, bare_schema.ITEMS + 1)}
             fields.update(csrf_token=bare_token, submission_key=f"{run}-{round_}-{i}")
             return _saved(browser.request("POST", "/form", fields), "/scores/")
 
